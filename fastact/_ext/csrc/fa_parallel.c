@@ -1,0 +1,79 @@
+/* The one place where elementwise kernels meet OpenMP. Slices are contiguous and aligned to
+ * 64 elements so no two threads share a cache line of the output. Elementwise results do not
+ * depend on the slicing, so they are bit-identical for any thread count. */
+#include "fa_kernels.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int fa_omp_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int fa_threads_for(ptrdiff_t n, int nthreads, ptrdiff_t grain)
+{
+    if (grain < 1)
+        grain = 1;
+    ptrdiff_t useful = n / grain;
+    if (nthreads > useful)
+        nthreads = (int)useful;
+    return nthreads < 1 ? 1 : nthreads;
+}
+
+static inline void fa_slice(ptrdiff_t n, int nt, int t, ptrdiff_t *start, ptrdiff_t *len)
+{
+    ptrdiff_t per = (n + nt - 1) / nt;
+    per = (per + 63) & ~(ptrdiff_t)63;
+    ptrdiff_t s = per * t;
+    ptrdiff_t e = s + per;
+    if (s > n)
+        s = n;
+    if (e > n)
+        e = n;
+    *start = s;
+    *len = e - s;
+}
+
+void fa_run_unary(fa_unary_fn fn, const char *x, char *y, ptrdiff_t n, ptrdiff_t itemsize,
+                  const double *p, int nthreads, ptrdiff_t grain)
+{
+    int nt = fa_threads_for(n, nthreads, grain);
+    if (nt <= 1) {
+        fn(x, y, n, p);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+        ptrdiff_t s, len;
+        fa_slice(n, nt, t, &s, &len);
+        if (len > 0)
+            fn(x + s * itemsize, y + s * itemsize, len, p);
+    }
+}
+
+void fa_run_binary(fa_binary_fn fn, const char *a, const char *b, char *y, ptrdiff_t n,
+                   ptrdiff_t itemsize, const double *p, int nthreads, ptrdiff_t grain)
+{
+    int nt = fa_threads_for(n, nthreads, grain);
+    if (nt <= 1) {
+        fn(a, b, y, n, p);
+        return;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+        ptrdiff_t s, len;
+        fa_slice(n, nt, t, &s, &len);
+        if (len > 0)
+            fn(a + s * itemsize, b + s * itemsize, y + s * itemsize, len, p);
+    }
+}

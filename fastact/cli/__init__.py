@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m fastact`` (see fastact/__main__.py)."""

@@ -1,0 +1,3 @@
+"""(placeholder: filled by the issue that adds these functions)"""
+
+__all__ = []
