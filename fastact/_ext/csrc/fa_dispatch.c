@@ -68,7 +68,8 @@ int fa_isa_select(int level)
     memset(&t, 0, sizeof t);
 #define FA_FILL_ALL(isa)                                                                      \
     fa_fill_act_##isa(&t);                                                                    \
-    fa_fill_norm_##isa(&t.norm);
+    fa_fill_norm_##isa(&t.norm);                                                              \
+    fa_fill_special_##isa(&t.special);
     switch (level) {
 #ifdef FA_HAVE_AVX512
     case FA_ISA_AVX512:

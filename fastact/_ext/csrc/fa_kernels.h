@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "fa_norm.h"
+#include "fa_special.h"
 
 #define FA_MAX_PARAMS 4
 
@@ -45,12 +46,14 @@ typedef struct {
     fa_binary_fn backward_output[FA_NOPS][FA_NDTYPES]; /* (grad_output, y = f(x)) */
     fa_binary_fn add[FA_NDTYPES];                      /* the backward roof: y = a + b */
     fa_norm_table norm;
+    fa_special_table special;
 } fa_table;
 
 /* ISA levels, in increasing order. */
 enum fa_isa { FA_ISA_BASELINE = 0, FA_ISA_AVX2 = 1, FA_ISA_AVX512 = 2, FA_NISA };
 
-/* Each ISA variant of fa_act.c defines fa_fill_act_<isa>, of fa_norm.c fa_fill_norm_<isa>. */
+/* Each ISA variant of fa_act.c defines fa_fill_act_<isa>, of fa_norm.c fa_fill_norm_<isa>, of
+ * fa_special.c fa_fill_special_<isa>. */
 void fa_fill_act_baseline(fa_table *t);
 void fa_fill_act_avx2(fa_table *t);
 void fa_fill_act_avx512(fa_table *t);

@@ -1,0 +1,1 @@
+# Launchers for the non-elementwise activations (included by _kernels.pyx).
