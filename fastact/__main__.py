@@ -10,6 +10,7 @@ import sys
 
 COMMANDS = {
     "info": "fastact.cli.info",
+    "bench": "fastact.cli.bench",
 }
 
 
