@@ -56,13 +56,16 @@ def test_relu_is_exact_and_propagates_nan():
 
 
 def test_sigmoid_special_values_and_tails():
-    x = np.array([-np.inf, np.inf, np.nan, 0.0, -100.0, -88.0, 30.0], np.float32)
+    x = np.array([-np.inf, np.inf, np.nan, 0.0, -100.0, -87.0, 30.0, -88.0], np.float32)
     y = fastact.sigmoid(x)
     assert y[0] == 0 and y[1] == 1 and np.isnan(y[2]) and y[3] == 0.5
     assert y[6] == 1.0
-    # e^-88 is a normal float32: the result must be accurate there, not flushed.
-    assert abs(y[5] / np.exp(np.float64(-88.0)) - 1) < 1e-6
-    assert abs(y[4]) <= np.finfo(np.float32).tiny
+    # e^-87 is a normal float32: the result must be accurate there, not flushed.
+    assert abs(y[5] / np.exp(np.float64(-87.0)) - 1) < 1e-6
+    # e^-88 and e^-100 are subnormal: the budget there is the smallest normal number.
+    tiny = np.finfo(np.float32).tiny
+    assert abs(y[4] - np.exp(np.float64(-100.0))) <= tiny
+    assert abs(y[7] - np.exp(np.float64(-88.0))) <= tiny
 
 
 @pytest.mark.parametrize("name", FUNCS)

@@ -2,7 +2,7 @@
 
 Compiles each per-ISA kernel source the way setup.py does, disassembles it, and requires every
 function whose name starts with ``loop_`` to use packed SIMD arithmetic of the level's width
-(baseline: packed SSE on xmm; avx2: ymm; avx512: zmm). Prints one line per level and exits
+(baseline: packed SSE on xmm; avx2: ymm; avx512: zmm),. Prints one line per level and exits
 non-zero if any loop is scalar-only.
 
     python tools/check_vectorization.py [--source fastact/_ext/csrc/fa_act.c]
@@ -22,8 +22,8 @@ CSRC = os.path.join(ROOT, "fastact", "_ext", "csrc")
 FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-fopenmp-simd",
          "-std=gnu11", "-fPIC"]
 LEVELS = {
-    "baseline": ([], re.compile(r"\b(?:mul|add|sub|div|max|min|and|or|xor|blendv)p[sd]\b|"
-                                r"\bcmp\w*p[sd]\b")),
+    "baseline": ([], re.compile(r"\b(?:mul|add|sub|div|max|min|and|or|xor|blendv|mov[au])p[sd]\b|"
+                                r"\bcmp\w*p[sd]\b|\bmovdq[au]\b")),
     "avx2": (["-mavx2", "-mfma"], re.compile(r"%ymm")),
     "avx512": (["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mfma",
                 "-mprefer-vector-width=512"], re.compile(r"%zmm")),
