@@ -4,14 +4,13 @@ of the same array for a forward, c = a + b for a backward) with the same thread 
 Run: pytest bench --benchmark-group-by=group --benchmark-columns=median,iqr,rounds
 """
 
+import baselines
 import numpy as np
 import pytest
 
 import fastact
 from fastact._ext import _kernels
 from fastact._registry import ELEMENTWISE
-
-import baselines
 
 SIZES = [10**3, 10**5, 10**6, 10**7]
 DTYPES = [np.float32, np.float64]

@@ -13,12 +13,18 @@ Quick tour::
     fastact.show_config()
 """
 
-from . import _cpu  # noqa: F401  (selects the CPU capability before any kernel runs)
+from . import (
+    _cpu,  # noqa: F401  (selects the CPU capability before any kernel runs)
+    activations,
+    normalization,
+    parametric,
+    registry,
+    softmax,
+)
 from ._config import show_config
 from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads
 from ._version import __version__
-from . import activations, normalization, parametric, registry, softmax
 from .activations import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .parametric import *  # noqa: F403

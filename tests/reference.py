@@ -18,7 +18,6 @@ def _sigmoid(x):
 
 
 def _sigmoid_d(x):
-    s = special.expit(x)
     # s * (1 - s) loses everything once s rounds to 1; expit(-|x|) * expit(|x|) does not.
     return special.expit(-np.abs(x)) * special.expit(np.abs(x))
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
-import fastact
 from reference import DERIVATIVE, FORWARD
 from util import assert_ulp, hostile_arrays
+
+import fastact
 
 FUNCS = ["relu", "sigmoid"]
 

@@ -3,12 +3,12 @@ over the hostile arrays; their backward against finite differences."""
 
 import numpy as np
 import pytest
+from reference import DERIVATIVE, FORWARD
+from util import assert_ulp, hostile_arrays
 
 import fastact
 from fastact._ext import _kernels
 from fastact._registry import ELEMENTWISE
-from reference import DERIVATIVE, FORWARD
-from util import assert_ulp, hostile_arrays
 
 FUNCS = ["relu", "sigmoid"]
 

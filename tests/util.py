@@ -54,8 +54,9 @@ def hostile_arrays(dtype, seed=0):
 
 def ulp_distance(got, ref64, dtype):
     """Per-element error of `got` (dtype) against the float64 reference rounded to dtype, in
-    units in the last place of dtype at the rounded reference. Where the true result is subnormal in dtype the budget is
-    the smallest normal number, so those errors are expressed as multiples of it (<= 1 is OK).
+    units in the last place of dtype at the rounded reference. Where the true result is
+    subnormal in dtype the budget is the smallest normal number, so those errors are expressed
+    as multiples of it (<= 1 is OK).
     Special values must match exactly: a mismatch (NaN vs number, wrong infinity) is inf."""
     dtype = np.dtype(dtype)
     got = np.asarray(got, dtype=np.float64)

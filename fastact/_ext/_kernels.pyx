@@ -204,6 +204,13 @@ cdef inline bint _usable_out(object out, cnp.ndarray like, int dt) noexcept:
     return o is like or _disjoint(o, like) or cnp.PyArray_SIZE(o) == 0
 
 
+cdef inline void _pack(double *p, double p0, double p1, double p2, double p3) noexcept:
+    p[0] = p0
+    p[1] = p1
+    p[2] = p2
+    p[3] = p3
+
+
 cdef inline cnp.ndarray _new_like(cnp.ndarray a):
     return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), cnp.PyArray_TYPE(a), 0)
 
@@ -288,7 +295,7 @@ def unary(int kind, int op, x, out=None, double p0=0.0, double p1=0.0, double p2
             else:
                 ya = None
             if ya is not None:
-                p[0] = p0; p[1] = p1; p[2] = p2; p[3] = p3
+                _pack(p, p0, p1, p2, p3)
                 _go_unary(_unary_fn(kind, op, dt), xa, ya, p, _grain[op])
                 return ya
     return _unary_fallback(kind, op, x, out, (p0, p1, p2, p3))
@@ -313,7 +320,7 @@ def binary(int kind, int op, a, b, out=None, double p0=0.0, double p1=0.0, doubl
             else:
                 ya = None
             if ya is not None:
-                p[0] = p0; p[1] = p1; p[2] = p2; p[3] = p3
+                _pack(p, p0, p1, p2, p3)
                 _go_binary(_binary_fn(kind, op, dt), aa, ba, ya, p,
                            _add_grain if kind == ADD else _grain[op])
                 return ya
