@@ -116,15 +116,15 @@ static inline double fa_exp_f64(double x)
 static inline float fa_sigmoid_f32(float x)
 {
     float e = fa_exp_f32(-__builtin_fabsf(x));
-    float q = 1.0f + e;
-    return x >= 0.0f ? 1.0f / q : e / q;
+    float num = x >= 0.0f ? 1.0f : e;
+    return num / (1.0f + e);
 }
 
 static inline double fa_sigmoid_f64(double x)
 {
     double e = fa_exp_f64(-__builtin_fabs(x));
-    double q = 1.0 + e;
-    return x >= 0.0 ? 1.0 / q : e / q;
+    double num = x >= 0.0 ? 1.0 : e;
+    return num / (1.0 + e);
 }
 
 #endif
