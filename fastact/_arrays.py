@@ -23,7 +23,7 @@ import numpy as np
 
 from ._ext import _kernels
 
-__all__ = ["as_input", "result_dtype", "check_out", "elementwise"]
+__all__ = ["as_input", "result_dtype", "compute_dtype", "work_array", "check_out", "elementwise"]
 
 _NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 _PROMOTED = {}
@@ -57,6 +57,19 @@ def result_dtype(*arrays_and_names):
     """The result dtype for inputs given as (array, name) pairs: np.exp's promotion of each,
     then their common type."""
     return np.result_type(*[_promoted(a.dtype, n) for a, n in arrays_and_names])
+
+
+def compute_dtype(rdtype):
+    """The dtype a kernel computes a result of dtype `rdtype` in (float16 -> float32)."""
+    return rdtype if rdtype in _NATIVE else np.dtype(np.float32)
+
+
+def work_array(a, dtype, order="C"):
+    """`a` as an aligned, `order`-contiguous ndarray of the native `dtype` (no copy if it is)."""
+    w = np.asarray(a, dtype=dtype, order=order)
+    if not (w.flags.aligned and w.dtype.isnative):
+        w = np.array(w, dtype=dtype, order=order)
+    return w
 
 
 def check_out(out, shape, dtype, name="out"):
@@ -102,7 +115,7 @@ def elementwise(run, inputs, names, out):
             raise ValueError(f"{n} has shape {a.shape}, expected {shape} (the shape of "
                              f"{names[0]})")
     rdtype = result_dtype(*zip(arrays, names))
-    cdtype = rdtype if rdtype in _NATIVE else np.dtype(np.float32)
+    cdtype = compute_dtype(rdtype)
     if out is not None:
         check_out(out, shape, rdtype)
 
@@ -111,9 +124,7 @@ def elementwise(run, inputs, names, out):
               and all(_is_same_view(out, a) or not np.shares_memory(out, a) for a in arrays))
     order = ("F" if out.flags.f_contiguous and not out.flags.c_contiguous else "C") \
         if direct else _memory_order(arrays)
-    work = [np.asarray(a, dtype=cdtype, order=order) for a in arrays]
-    if not all(w.flags.aligned and w.dtype.isnative for w in work):
-        work = [np.array(w, dtype=cdtype, order=order) for w in work]
+    work = [work_array(a, cdtype, order) for a in arrays]
     target = out if direct else np.empty(shape, dtype=cdtype, order=order)
     if target.size:
         run(*[_flat(w) for w in work], _flat(target))

@@ -1,16 +1,149 @@
-/* Normalization kernels (BatchNorm, LayerNorm, GroupNorm, running statistics): the table of
- * entry points each ISA variant of fa_norm.c fills. */
+/* Normalization kernels (BatchNorm, LayerNorm, GroupNorm, running statistics).
+ *
+ * Two tiers, like the activations:
+ * - fa_norm.c (compiled once per ISA level, templated over T = float/double through
+ *   fa_norm_impl.h) fills an fa_norm_table with serial loops over contiguous memory;
+ * - fa_norm_run.c (compiled once, with OpenMP) plans the work, runs it on threads and calls the
+ *   loops through fa_active.norm. Its entry points are declared at the end of this file.
+ *
+ * Data model: a C-contiguous array viewed as (outer, C, inner); "channel" c owns the
+ * outer * inner elements x[o, c, i]. BatchNorm NCHW is (N, C, H*W), channels-last and 2-D input
+ * are (rows, C, 1), LayerNorm rows are (1, rows, D), GroupNorm groups (1, N*G, C/G*H*W).
+ *
+ * Statistics are exact and bit-reproducible: float32 data is accumulated in double; a leaf (a
+ * short contiguous piece of one channel) is reduced with shifted sums, the shift being the leaf's
+ * first element (so the cancellation is bounded by the leaf length, never by |mean|/std), in
+ * FA_NORM_LANES explicit lanes; leaves are merged with Chan's formula sequentially inside a
+ * segment, segments in a fixed pairwise tree. Leaf and segment boundaries depend only on the
+ * shape, so results are bit-identical for any thread count and any ISA level.
+ *
+ * Per-ISA kernels receive per-channel parameters already rounded to T, at offsets FA_NP_* of a
+ * parameter block (run kernels: doubles p[FA_NP_COUNT]; column kernels: T arrays of stride pld).
+ * The affine map is v = ((x - mh) - ml) * s + b where mh + ml is the channel's float64 center
+ * split in two T values (x - mh is exact for data near the mean, so v stays exact far from
+ * zero); dx = dv * k + ((x - mh) - ml) * q + r in the backward.
+ *
+ * Fused activation act (NULL = none): act[0] = lo, act[1] = hi, act[2] = slope;
+ *   f(v) = min(max(v < 0 ? v * slope : v, lo), hi), a NaN bound meaning no bound;
+ *   f'(v) = 0 where v <= lo or v >= hi, else (v > 0 ? 1 : slope).
+ * relu = (0, NaN, 1), relu6 = (0, 6, 1), hardtanh(a, b) = (a, b, 1), leaky_relu(s) = (NaN, NaN, s).
+ */
 #ifndef FA_NORM_H
 #define FA_NORM_H
 
 #include <stddef.h>
 
+#define FA_NORM_LANES 16     /* explicit accumulator lanes of the contiguous reductions */
+#define FA_NORM_LEAF_ROWS 128 /* rows per leaf of the column statistics */
+
+/* Offsets in a parameter block. */
+enum { FA_NP_MH = 0, FA_NP_ML, FA_NP_S, FA_NP_B, FA_NP_K, FA_NP_Q, FA_NP_R, FA_NP_COUNT };
+
+/* res = (mean, M2) of x[0..n), n >= 1 */
+typedef void (*fa_norm_run_stats_fn)(const void *x, ptrdiff_t n, double *res);
+/* mean[j], m2[j] of column j < ncols over `rows` rows of stride ld (elements); work: 3 * ncols */
+typedef void (*fa_norm_col_stats_fn)(const void *x, ptrdiff_t rows, ptrdiff_t ncols,
+                                     ptrdiff_t ld, double *mean, double *m2, double *work);
+/* y = act(v) on a run of n elements with one channel's parameters p */
+typedef void (*fa_norm_run_apply_fn)(const void *x, void *y, ptrdiff_t n, const double *p,
+                                     const double *act);
+/* y = act(v) on rows x ncols, parameters per column (T arrays at prm + k * pld) */
+typedef void (*fa_norm_col_apply_fn)(const void *x, void *y, ptrdiff_t rows, ptrdiff_t ncols,
+                                     ptrdiff_t ld, const void *prm, ptrdiff_t pld,
+                                     const double *act);
+/* res = (sum dv, sum dv * (x - center)), dv = dy * act'(v); when dx != NULL also dx = dv * k */
+typedef void (*fa_norm_run_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
+                                        double center, const double *p, const double *act,
+                                        double *res);
+/* A[j], B[j] = the same sums per column over the rows (rows in groups of 4, in order) */
+typedef void (*fa_norm_col_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
+                                        ptrdiff_t ncols, ptrdiff_t ld, const double *center,
+                                        const void *prm, ptrdiff_t pld, const double *act,
+                                        double *A, double *B);
+/* dx = dv * k + ((x - mh) - ml) * q + r */
+typedef void (*fa_norm_run_bwd_apply_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
+                                         const double *p, const double *act);
+typedef void (*fa_norm_col_bwd_apply_fn)(const void *dy, const void *x, void *dx,
+                                         ptrdiff_t rows, ptrdiff_t ncols, ptrdiff_t ld,
+                                         const void *prm, ptrdiff_t pld, const double *act);
+/* LayerNorm row: y = (((x - mh) - ml) * s) * w[i] + b[i], p = (mh, ml, s) */
+typedef void (*fa_norm_ln_apply_fn)(const void *x, void *y, ptrdiff_t n, const double *p,
+                                    const void *w, const void *b);
+/* run_stats of xs and ln_apply of another row xa -> ya in one loop (both of n elements) */
+typedef void (*fa_norm_ln_stats_apply_fn)(const void *xs, ptrdiff_t n, double *res,
+                                          const void *xa, void *ya, const double *p,
+                                          const void *w, const void *b);
+/* LayerNorm row backward, p = (mean, mh, ml, invstd): dx, and gw[i] += dy x_hat, gb[i] += dy */
+typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
+                                  const double *p, const void *w, double *gw, double *gb);
+
 typedef struct {
-    void *reserved; /* entries are added with the kernels */
+    fa_norm_run_stats_fn run_stats[2];
+    fa_norm_col_stats_fn col_stats[2];
+    fa_norm_run_apply_fn run_apply[2];
+    fa_norm_col_apply_fn col_apply[2];
+    fa_norm_run_bwd_sums_fn run_bwd_sums[2];
+    fa_norm_col_bwd_sums_fn col_bwd_sums[2];
+    fa_norm_run_bwd_apply_fn run_bwd_apply[2];
+    fa_norm_col_bwd_apply_fn col_bwd_apply[2];
+    fa_norm_ln_apply_fn ln_apply[2];
+    fa_norm_ln_stats_apply_fn ln_stats_apply[2];
+    fa_norm_ln_bwd_fn ln_bwd[2];
 } fa_norm_table;
 
 void fa_fill_norm_baseline(fa_norm_table *t);
 void fa_fill_norm_avx2(fa_norm_table *t);
 void fa_fill_norm_avx512(fa_norm_table *t);
+
+/* Chan's merge of (nb, mb, m2b) into (na, *ma, *m2a); the one formula every merge uses. */
+static inline void fa_chan_merge(double na, double *ma, double *m2a, double nb, double mb,
+                                 double m2b)
+{
+    double n = na + nb;
+    double fb = nb / n;
+    double d = mb - *ma;
+    *ma = *ma + d * fb;
+    *m2a = *m2a + m2b + d * d * (na * fb);
+}
+
+/* ---- fa_norm_run.c: threaded entry points. dt is FA_F32 or FA_F64; arrays C-contiguous.
+ * Per-channel arrays are double[C]. Return 0, or -1 when a workspace allocation failed. */
+
+/* mean, m2 per channel over outer * inner elements (NaN when that count is 0) */
+int fa_norm_stats(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                  double *mean, double *m2, int nthreads);
+/* y = act(((x - center) * scale) + shift) per channel */
+int fa_norm_apply(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                  const double *center, const double *scale, const double *shift,
+                  const double *act, int nthreads);
+/* BatchNorm training forward: statistics, then y = act((x - mean) * invstd * w + b).
+ * w, b may be NULL; returns mean, biased var and invstd = 1/sqrt(var + eps). */
+int fa_norm_forward_train(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C,
+                          ptrdiff_t inner, const double *w, const double *b, double eps,
+                          const double *act, double *mean, double *var, double *invstd,
+                          int nthreads);
+/* BatchNorm backward. training: the statistics were the batch's; else constants.
+ * gw = sum dv * x_hat, gb = sum dv per channel; dx written. */
+int fa_norm_backward(int dt, const void *dy, const void *x, void *dx, ptrdiff_t outer,
+                     ptrdiff_t C, ptrdiff_t inner, const double *mean, const double *invstd,
+                     const double *w, const double *b, const double *act, int training,
+                     double *gw, double *gb, int nthreads);
+/* The two halves of a backward, for normalizations whose coefficients mix channels (GroupNorm):
+ * A = sum dv, B = sum dv * (x - center); then dx = dv * k + (x - center) * q + r. */
+int fa_norm_bwd_reduce(int dt, const void *dy, const void *x, ptrdiff_t outer, ptrdiff_t C,
+                       ptrdiff_t inner, const double *center, const double *scale,
+                       const double *shift, const double *act, double *A, double *B,
+                       int nthreads);
+int fa_norm_bwd_apply(int dt, const void *dy, const void *x, void *dx, ptrdiff_t outer,
+                      ptrdiff_t C, ptrdiff_t inner, const double *center, const double *scale,
+                      const double *shift, const double *act, const double *k, const double *q,
+                      const double *r, int nthreads);
+/* LayerNorm over the last axis of (rows, D): w, b are T arrays of D or NULL. */
+int fa_layer_norm_forward(int dt, const void *x, void *y, ptrdiff_t rows, ptrdiff_t D,
+                          const void *w, const void *b, double eps, double *mean, double *invstd,
+                          int nthreads);
+int fa_layer_norm_backward(int dt, const void *dy, const void *x, void *dx, ptrdiff_t rows,
+                           ptrdiff_t D, const double *mean, const double *invstd, const void *w,
+                           double *gw, double *gb, int nthreads);
 
 #endif

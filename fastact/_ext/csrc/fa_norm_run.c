@@ -1,3 +1,874 @@
-/* Normalization entry points (compiled once): threading and the calls through fa_active.norm
- * into the ISA-specific kernels of fa_norm.c. */
+/* Normalization entry points (compiled once): the work plan, the threads, and the calls through
+ * fa_active.norm into the ISA-specific loops of fa_norm.c. Conventions: fa_norm.h.
+ *
+ * Plan. A channel's outer * inner elements are cut into leaves and segments that depend only on
+ * the shape, never on the thread count:
+ * - run mode (inner >= FA_NORM_RUN_MIN): each run x[o, c, :] is cut into ceil(inner / 4096)
+ *   equal leaves; the channel's leaves, in (o, leaf) order, are grouped into nseg segments of
+ *   lps consecutive leaves. Work items are (channel, segment) pairs.
+ * - column mode (inner < FA_NORM_RUN_MIN, e.g. 2-D and channels-last input): the array is
+ *   (outer rows) x (W = C * inner columns); rows are grouped into nseg segments of srows rows
+ *   (leaves of FA_NORM_LEAF_ROWS rows inside), columns into blocks of FA_NORM_COL_BLOCK. Work
+ *   items are (segment, column block) pairs; the `inner` columns of a channel are merged last.
+ * Inside a segment leaves are merged in order; segments (and a channel's columns) in a fixed
+ * pairwise tree. Statistics therefore never depend on the thread count or the ISA level.
+ *
+ * Passes. Training forward: statistics (reads x), then y = act(v) (reads x, writes y). When the
+ * channels are many, both passes run channel by channel on one thread ("channel-local"), so the
+ * second read of a channel comes from that core's cache. Backward: sums (reads dy, x), then dx
+ * (reads dy, x, writes dx); in eval mode one pass does both. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "fa_kernels.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define FA_NORM_GRAIN 32768    /* elements per thread: serial below twice that */
+#define FA_NORM_MAXSEG 32      /* segments per channel (or row segments), at most */
+#define FA_NORM_SEG_MIN 16384  /* elements of one channel per segment, at least (run mode) */
+#define FA_NORM_SEG_ELEMS 65536 /* elements per row segment, at least (column mode, LayerNorm) */
+#define FA_NORM_RUN_MIN 32     /* inner >= this: run mode */
+#define FA_NORM_RUN_LEAF 4096  /* elements per leaf in run mode, at most */
+#define FA_NORM_PART_CAP (1 << 22) /* doubles of per-segment column partials, at most */
+#define FA_NORM_COL_BLOCK 1024 /* columns per work item in column mode */
+
+typedef struct {
+    int dt;
+    ptrdiff_t isz;
+    ptrdiff_t outer, C, inner;
+    ptrdiff_t nc;   /* elements per channel: outer * inner */
+    int cols;       /* column mode */
+    ptrdiff_t W;    /* C * inner */
+    ptrdiff_t nseg; /* segments per channel (run) or row segments (cols) */
+    ptrdiff_t lpr, llen, nleaf, lps; /* run mode: leaves per run, leaf length, per channel, per seg */
+    ptrdiff_t srows, ncb;            /* column mode: rows per segment, column blocks */
+} fa_plan;
+
+static ptrdiff_t cdiv(ptrdiff_t a, ptrdiff_t b) { return (a + b - 1) / b; }
+static ptrdiff_t pmin(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+static ptrdiff_t pclamp(ptrdiff_t v, ptrdiff_t lo, ptrdiff_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static void plan_make(fa_plan *p, int dt, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                      int force_run)
+{
+    memset(p, 0, sizeof *p);
+    p->dt = dt;
+    p->isz = dt == FA_F32 ? 4 : 8;
+    p->outer = outer;
+    p->C = C;
+    p->inner = inner;
+    p->nc = outer * inner;
+    p->W = C * inner;
+    p->cols = !force_run && inner < FA_NORM_RUN_MIN;
+    if (p->nc == 0 || C == 0)
+        return;
+    if (p->cols) {
+        ptrdiff_t target = pclamp(outer * p->W / FA_NORM_SEG_ELEMS, 1, FA_NORM_MAXSEG);
+        ptrdiff_t cap = FA_NORM_PART_CAP / (2 * p->W);
+        target = pclamp(target, 1, cap < 1 ? 1 : cap);
+        p->srows = cdiv(cdiv(outer, target), FA_NORM_LEAF_ROWS) * FA_NORM_LEAF_ROWS;
+        p->nseg = cdiv(outer, p->srows);
+        p->ncb = cdiv(p->W, FA_NORM_COL_BLOCK);
+    } else {
+        ptrdiff_t target = pclamp(p->nc / FA_NORM_SEG_MIN, 1, FA_NORM_MAXSEG);
+        p->lpr = cdiv(inner, FA_NORM_RUN_LEAF);
+        p->llen = cdiv(inner, p->lpr);
+        p->nleaf = outer * p->lpr;
+        p->lps = cdiv(p->nleaf, target);
+        p->nseg = cdiv(p->nleaf, p->lps);
+    }
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Threads for `total` elements of work split in `items` pieces. */
+static int threads_for(ptrdiff_t total, ptrdiff_t items, int nthreads)
+{
+    int nt = fa_threads_for(total, nthreads, FA_NORM_GRAIN);
+    if (nt > items)
+        nt = (int)items;
+    return nt < 1 ? 1 : nt;
+}
+
+/* ---------------------------------------------------------------- parameters */
+static double round_t(int dt, double v) { return dt == FA_F32 ? (double)(float)v : v; }
+
+static void put_t(int dt, void *arr, ptrdiff_t i, double v)
+{
+    if (dt == FA_F32)
+        ((float *)arr)[i] = (float)v;
+    else
+        ((double *)arr)[i] = v;
+}
+
+/* The affine part of a channel's parameter block, values rounded to T. */
+static void chan_params(int dt, double center, double scale, double shift, double *p)
+{
+    p[FA_NP_MH] = round_t(dt, center);
+    p[FA_NP_ML] = round_t(dt, center - p[FA_NP_MH]);
+    p[FA_NP_S] = round_t(dt, scale);
+    p[FA_NP_B] = round_t(dt, shift);
+    p[FA_NP_K] = p[FA_NP_Q] = p[FA_NP_R] = 0.0;
+}
+
+/* Column-mode parameters: T arrays [FA_NP_COUNT][W], column j belonging to channel j / inner. */
+static void *expand_params(const fa_plan *p, const double *prm)
+{
+    ptrdiff_t W = p->W;
+    void *out = malloc((size_t)(FA_NP_COUNT * W) * (size_t)p->isz);
+    if (!out)
+        return NULL;
+    for (int k = 0; k < FA_NP_COUNT; k++)
+        for (ptrdiff_t j = 0; j < W; j++)
+            put_t(p->dt, out, k * W + j, prm[(j / p->inner) * FA_NP_COUNT + k]);
+    return out;
+}
+
+/* ---------------------------------------------------------------- merge trees */
+/* v holds n triples (count, mean, m2) at stride `stride`; the result lands in v[0..2]. */
+static void tree_stats(double *v, ptrdiff_t n, ptrdiff_t stride)
+{
+    for (ptrdiff_t step = 1; step < n; step *= 2)
+        for (ptrdiff_t i = 0; i + step < n; i += 2 * step) {
+            double *a = v + i * stride, *b = v + (i + step) * stride;
+            fa_chan_merge(a[0], &a[1], &a[2], b[0], b[1], b[2]);
+            a[0] += b[0];
+        }
+}
+
+/* v holds n pairs of sums at stride `stride`; the result lands in v[0..1]. */
+static void tree_sums(double *v, ptrdiff_t n, ptrdiff_t stride)
+{
+    for (ptrdiff_t step = 1; step < n; step *= 2)
+        for (ptrdiff_t i = 0; i + step < n; i += 2 * step) {
+            v[i * stride] += v[(i + step) * stride];
+            v[i * stride + 1] += v[(i + step) * stride + 1];
+        }
+}
+
+/* Column partials: segment s holds arrays a[s * 2W + j] and a[s * 2W + W + j]; merge the
+ * segments per column (statistics with per-segment row counts, or plain sums). */
+static void tree_cols(const fa_plan *p, double *parts, int stats)
+{
+    ptrdiff_t W = p->W, n = p->nseg;
+    for (ptrdiff_t step = 1; step < n; step *= 2)
+        for (ptrdiff_t i = 0; i + step < n; i += 2 * step) {
+            double *a1 = parts + i * 2 * W, *a2 = a1 + W;
+            double *b1 = parts + (i + step) * 2 * W, *b2 = b1 + W;
+            if (stats) {
+                double na = (double)pmin(step * p->srows, p->outer - i * p->srows);
+                double nb = (double)pmin(step * p->srows, p->outer - (i + step) * p->srows);
+                for (ptrdiff_t j = 0; j < W; j++)
+                    fa_chan_merge(na, &a1[j], &a2[j], nb, b1[j], b2[j]);
+            } else {
+                for (ptrdiff_t j = 0; j < W; j++) {
+                    a1[j] += b1[j];
+                    a2[j] += b2[j];
+                }
+            }
+        }
+}
+
+/* Channel c's result from merged column partials (first segment): its `inner` columns merged
+ * in a pairwise tree. out: (count, mean, m2) or (A, B). */
+static void fold_channel(const fa_plan *p, const double *parts, ptrdiff_t c, int stats,
+                         double *out, double *scratch)
+{
+    ptrdiff_t W = p->W, inner = p->inner;
+    if (stats) {
+        for (ptrdiff_t t = 0; t < inner; t++) {
+            scratch[3 * t] = (double)p->outer;
+            scratch[3 * t + 1] = parts[c * inner + t];
+            scratch[3 * t + 2] = parts[W + c * inner + t];
+        }
+        tree_stats(scratch, inner, 3);
+        out[0] = scratch[0];
+        out[1] = scratch[1];
+        out[2] = scratch[2];
+    } else {
+        for (ptrdiff_t t = 0; t < inner; t++) {
+            scratch[2 * t] = parts[c * inner + t];
+            scratch[2 * t + 1] = parts[W + c * inner + t];
+        }
+        tree_sums(scratch, inner, 2);
+        out[0] = scratch[0];
+        out[1] = scratch[1];
+    }
+}
+
+/* ---------------------------------------------------------------- run-mode segments */
+static const char *leaf_at(const fa_plan *p, const char *x, ptrdiff_t c, ptrdiff_t l,
+                           ptrdiff_t *len)
+{
+    ptrdiff_t o = l / p->lpr, k = l % p->lpr, st = k * p->llen;
+    *len = pmin(p->llen, p->inner - st);
+    return x + ((o * p->C + c) * p->inner + st) * p->isz;
+}
+
+/* (count, mean, m2) of segment s of channel c */
+static void run_seg_stats(const fa_plan *p, const char *x, ptrdiff_t c, ptrdiff_t s, double *out)
+{
+    fa_norm_run_stats_fn f = fa_active.norm.run_stats[p->dt];
+    ptrdiff_t l1 = pmin((s + 1) * p->lps, p->nleaf);
+    double na = 0.0, ma = 0.0, m2a = 0.0, res[2];
+    for (ptrdiff_t l = s * p->lps; l < l1; l++) {
+        ptrdiff_t len;
+        const char *xl = leaf_at(p, x, c, l, &len);
+        f(xl, len, res);
+        if (na == 0.0) {
+            ma = res[0];
+            m2a = res[1];
+        } else {
+            fa_chan_merge(na, &ma, &m2a, (double)len, res[0], res[1]);
+        }
+        na += (double)len;
+    }
+    out[0] = na;
+    out[1] = ma;
+    out[2] = m2a;
+}
+
+/* (A, B) sums of segment s of channel c; dx written when given (eval backward) */
+static void run_seg_sums(const fa_plan *p, const char *dy, const char *x, char *dx, ptrdiff_t c,
+                         ptrdiff_t s, double center, const double *prm, const double *act,
+                         double *out)
+{
+    fa_norm_run_bwd_sums_fn f = fa_active.norm.run_bwd_sums[p->dt];
+    ptrdiff_t l1 = pmin((s + 1) * p->lps, p->nleaf);
+    double a = 0.0, b = 0.0, res[2];
+    for (ptrdiff_t l = s * p->lps; l < l1; l++) {
+        ptrdiff_t len;
+        ptrdiff_t off = leaf_at(p, x, c, l, &len) - x;
+        f(dy + off, x + off, dx ? dx + off : NULL, len, center, prm, act, res);
+        a += res[0];
+        b += res[1];
+    }
+    out[0] = a;
+    out[1] = b;
+}
+
+/* ---------------------------------------------------------------- elementwise passes */
+enum { PASS_APPLY, PASS_BWD_APPLY, PASS_LN_APPLY };
+
+typedef struct {
+    const fa_plan *p;
+    int kind;
+    const char *x, *dy;
+    char *y;
+    const double *prm_run; /* run mode: double[C][FA_NP_COUNT] */
+    const void *prm_col;   /* column mode: T[FA_NP_COUNT][W] */
+    const double *act;
+    const char *w, *b;     /* LayerNorm: T[inner] */
+} fa_pass;
+
+static void pass_range(const fa_pass *q, ptrdiff_t e0, ptrdiff_t e1)
+{
+    const fa_plan *p = q->p;
+    ptrdiff_t isz = p->isz;
+    int dt = p->dt;
+    if (p->cols) {
+        ptrdiff_t W = p->W;
+        while (e0 < e1) {
+            ptrdiff_t j = e0 % W, rows = 1, ncols;
+            if (j != 0 || e1 - e0 < W) {
+                ncols = pmin(W - j, e1 - e0);
+            } else {
+                rows = (e1 - e0) / W;
+                ncols = W;
+            }
+            const char *prm = (const char *)q->prm_col + j * isz;
+            if (q->kind == PASS_APPLY)
+                fa_active.norm.col_apply[dt](q->x + e0 * isz, q->y + e0 * isz, rows, ncols, W,
+                                             prm, W, q->act);
+            else
+                fa_active.norm.col_bwd_apply[dt](q->dy + e0 * isz, q->x + e0 * isz,
+                                                 q->y + e0 * isz, rows, ncols, W, prm, W,
+                                                 q->act);
+            e0 += rows * ncols;
+        }
+        return;
+    }
+    ptrdiff_t inner = p->inner;
+    while (e0 < e1) {
+        ptrdiff_t run = e0 / inner, off = e0 % inner, c = run % p->C;
+        ptrdiff_t len = pmin(inner - off, e1 - e0);
+        const double *prm = q->prm_run + c * FA_NP_COUNT;
+        if (q->kind == PASS_APPLY)
+            fa_active.norm.run_apply[dt](q->x + e0 * isz, q->y + e0 * isz, len, prm, q->act);
+        else if (q->kind == PASS_BWD_APPLY)
+            fa_active.norm.run_bwd_apply[dt](q->dy + e0 * isz, q->x + e0 * isz, q->y + e0 * isz,
+                                             len, prm, q->act);
+        else
+            fa_active.norm.ln_apply[dt](q->x + e0 * isz, q->y + e0 * isz, len, prm,
+                                        q->w + off * isz, q->b + off * isz);
+        e0 += len;
+    }
+}
+
+static void pass_run(const fa_pass *q, ptrdiff_t total, int nthreads)
+{
+    int nt = threads_for(total, total, nthreads);
+    if (nt <= 1) {
+        pass_range(q, 0, total);
+        return;
+    }
+    ptrdiff_t per = cdiv(cdiv(total, nt), 64) * 64;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#endif
+    for (int t = 0; t < nt; t++) {
+        ptrdiff_t s = pmin(per * t, total), e = pmin(per * (t + 1), total);
+        pass_range(q, s, e);
+    }
+}
+
+/* ---------------------------------------------------------------- statistics */
+/* Per-channel (count, mean, m2) into st[3 * C]. */
+static int stats_all(const fa_plan *p, const char *x, double *st, int nthreads)
+{
+    ptrdiff_t C = p->C, nseg = p->nseg;
+    if (C == 0)
+        return 0;
+    if (p->nc == 0) {
+        for (ptrdiff_t c = 0; c < C; c++) {
+            st[3 * c] = 0.0;
+            st[3 * c + 1] = st[3 * c + 2] = NAN;
+        }
+        return 0;
+    }
+    if (!p->cols) {
+        ptrdiff_t items = C * nseg;
+        int nt = threads_for(p->nc * C, items, nthreads);
+        double *parts = malloc((size_t)(3 * items) * sizeof(double));
+        if (!parts)
+            return -1;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+        for (ptrdiff_t it = 0; it < items; it++)
+            run_seg_stats(p, x, it / nseg, it % nseg, parts + 3 * it);
+        for (ptrdiff_t c = 0; c < C; c++) {
+            tree_stats(parts + 3 * c * nseg, nseg, 3);
+            memcpy(st + 3 * c, parts + 3 * c * nseg, 3 * sizeof(double));
+        }
+        free(parts);
+        return 0;
+    }
+    ptrdiff_t W = p->W, items = nseg * p->ncb;
+    int nt = threads_for(p->nc * C, items, nthreads);
+    double *parts = malloc((size_t)(2 * W * nseg) * sizeof(double));
+    double *work = malloc((size_t)(3 * FA_NORM_COL_BLOCK * nt) * sizeof(double));
+    double *scratch = malloc((size_t)(3 * p->inner) * sizeof(double));
+    if (!parts || !work || !scratch) {
+        free(parts);
+        free(work);
+        free(scratch);
+        return -1;
+    }
+    fa_norm_col_stats_fn f = fa_active.norm.col_stats[p->dt];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (ptrdiff_t it = 0; it < items; it++) {
+        ptrdiff_t s = it / p->ncb, c0 = (it % p->ncb) * FA_NORM_COL_BLOCK;
+        ptrdiff_t r0 = s * p->srows, nr = pmin(p->srows, p->outer - r0);
+        ptrdiff_t ncols = pmin(FA_NORM_COL_BLOCK, W - c0);
+        double *part = parts + s * 2 * W;
+        f(x + (r0 * W + c0) * p->isz, nr, ncols, W, part + c0, part + W + c0,
+          work + (ptrdiff_t)thread_id() * 3 * FA_NORM_COL_BLOCK);
+    }
+    tree_cols(p, parts, 1);
+    for (ptrdiff_t c = 0; c < C; c++)
+        fold_channel(p, parts, c, 1, st + 3 * c, scratch);
+    free(parts);
+    free(work);
+    free(scratch);
+    return 0;
+}
+
+int fa_norm_stats(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                  double *mean, double *m2, int nthreads)
+{
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    double *st = malloc((size_t)(3 * C + 1) * sizeof(double));
+    if (!st)
+        return -1;
+    if (stats_all(&p, (const char *)x, st, nthreads) != 0) {
+        free(st);
+        return -1;
+    }
+    for (ptrdiff_t c = 0; c < C; c++) {
+        mean[c] = st[3 * c + 1];
+        m2[c] = st[3 * c + 2];
+    }
+    free(st);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- apply */
+/* Run the elementwise pass with per-channel parameter blocks prm[C][FA_NP_COUNT]. */
+static int pass_with(const fa_plan *p, int kind, const char *dy, const char *x, char *y,
+                     const double *prm, const double *act, int nthreads)
+{
+    fa_pass q = {p, kind, x, dy, y, prm, NULL, act, NULL, NULL};
+    void *cols = NULL;
+    ptrdiff_t total = p->outer * p->W;
+    if (total == 0)
+        return 0;
+    if (p->cols) {
+        cols = expand_params(p, prm);
+        if (!cols)
+            return -1;
+        q.prm_col = cols;
+    }
+    pass_run(&q, total, nthreads);
+    free(cols);
+    return 0;
+}
+
+int fa_norm_apply(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                  const double *center, const double *scale, const double *shift,
+                  const double *act, int nthreads)
+{
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    double *prm = malloc((size_t)(FA_NP_COUNT * C + 1) * sizeof(double));
+    if (!prm)
+        return -1;
+    for (ptrdiff_t c = 0; c < C; c++)
+        chan_params(dt, center[c], scale[c], shift[c], prm + c * FA_NP_COUNT);
+    int rc = pass_with(&p, PASS_APPLY, NULL, (const char *)x, (char *)y, prm, act, nthreads);
+    free(prm);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- BatchNorm forward */
+static void finish_channel(int dt, const double *st, ptrdiff_t c, const double *w,
+                           const double *b, double eps, double *mean, double *var,
+                           double *invstd, double *prm)
+{
+    double m = st[1], v = st[2] / st[0];
+    double is = 1.0 / sqrt(v + eps);
+    mean[c] = m;
+    var[c] = v;
+    invstd[c] = is;
+    chan_params(dt, m, w ? is * w[c] : is, b ? b[c] : 0.0, prm);
+}
+
+int fa_norm_forward_train(int dt, const void *xv, void *yv, ptrdiff_t outer, ptrdiff_t C,
+                          ptrdiff_t inner, const double *w, const double *b, double eps,
+                          const double *act, double *mean, double *var, double *invstd,
+                          int nthreads)
+{
+    const char *x = (const char *)xv;
+    char *y = (char *)yv;
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    ptrdiff_t total = outer * C * inner;
+    int nt = threads_for(total, C, nthreads);
+    if (!p.cols && p.nc > 0 && (nt <= 1 || C >= 4 * nt)) {
+        /* channel-local: statistics and normalization of a channel on one thread */
+        fa_norm_run_apply_fn apply = fa_active.norm.run_apply[dt];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+        for (ptrdiff_t c = 0; c < C; c++) {
+            double parts[3 * FA_NORM_MAXSEG], prm[FA_NP_COUNT];
+            for (ptrdiff_t s = 0; s < p.nseg; s++)
+                run_seg_stats(&p, x, c, s, parts + 3 * s);
+            tree_stats(parts, p.nseg, 3);
+            finish_channel(dt, parts, c, w, b, eps, mean, var, invstd, prm);
+            for (ptrdiff_t o = 0; o < outer; o++) {
+                ptrdiff_t off = (o * C + c) * inner * p.isz;
+                apply(x + off, y + off, inner, prm, act);
+            }
+        }
+        return 0;
+    }
+    double *st = malloc((size_t)(3 * C + 1) * sizeof(double));
+    double *prm = malloc((size_t)(FA_NP_COUNT * C + 1) * sizeof(double));
+    int rc = -1;
+    if (st && prm && stats_all(&p, x, st, nthreads) == 0) {
+        for (ptrdiff_t c = 0; c < C; c++)
+            finish_channel(dt, st + 3 * c, c, w, b, eps, mean, var, invstd,
+                           prm + c * FA_NP_COUNT);
+        rc = pass_with(&p, PASS_APPLY, NULL, x, y, prm, act, nthreads);
+    }
+    free(st);
+    free(prm);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- backward */
+/* Per-channel sums (A, B) into sums[2 * C]; dx = dv * k written when dx != NULL. */
+static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
+                    const double *center, const double *prm, const double *act, double *sums,
+                    int nthreads)
+{
+    ptrdiff_t C = p->C, nseg = p->nseg;
+    if (C == 0)
+        return 0;
+    if (p->nc == 0) {
+        memset(sums, 0, (size_t)(2 * C) * sizeof(double));
+        return 0;
+    }
+    if (!p->cols) {
+        ptrdiff_t items = C * nseg;
+        int nt = threads_for(p->nc * C, items, nthreads);
+        double *parts = malloc((size_t)(2 * items) * sizeof(double));
+        if (!parts)
+            return -1;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+        for (ptrdiff_t it = 0; it < items; it++) {
+            ptrdiff_t c = it / nseg;
+            run_seg_sums(p, dy, x, dx, c, it % nseg, center[c], prm + c * FA_NP_COUNT, act,
+                         parts + 2 * it);
+        }
+        for (ptrdiff_t c = 0; c < C; c++) {
+            tree_sums(parts + 2 * c * nseg, nseg, 2);
+            sums[2 * c] = parts[2 * c * nseg];
+            sums[2 * c + 1] = parts[2 * c * nseg + 1];
+        }
+        free(parts);
+        return 0;
+    }
+    ptrdiff_t W = p->W, items = nseg * p->ncb, isz = p->isz;
+    int nt = threads_for(p->nc * C, items, nthreads);
+    double *parts = malloc((size_t)(2 * W * nseg) * sizeof(double));
+    double *centers = malloc((size_t)W * sizeof(double));
+    double *scratch = malloc((size_t)(2 * p->inner) * sizeof(double));
+    void *cols = expand_params(p, prm);
+    if (!parts || !centers || !scratch || !cols) {
+        free(parts);
+        free(centers);
+        free(scratch);
+        free(cols);
+        return -1;
+    }
+    for (ptrdiff_t j = 0; j < W; j++)
+        centers[j] = center[j / p->inner];
+    fa_norm_col_bwd_sums_fn f = fa_active.norm.col_bwd_sums[p->dt];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (ptrdiff_t it = 0; it < items; it++) {
+        ptrdiff_t s = it / p->ncb, c0 = (it % p->ncb) * FA_NORM_COL_BLOCK;
+        ptrdiff_t r0 = s * p->srows, nr = pmin(p->srows, p->outer - r0);
+        ptrdiff_t ncols = pmin(FA_NORM_COL_BLOCK, W - c0), off = (r0 * W + c0) * isz;
+        double *part = parts + s * 2 * W;
+        f(dy + off, x + off, dx ? dx + off : NULL, nr, ncols, W, centers + c0,
+          (const char *)cols + c0 * isz, W, act, part + c0, part + W + c0);
+    }
+    tree_cols(p, parts, 0);
+    for (ptrdiff_t c = 0; c < C; c++)
+        fold_channel(p, parts, c, 0, sums + 2 * c, scratch);
+    free(parts);
+    free(centers);
+    free(scratch);
+    free(cols);
+    return 0;
+}
+
+/* BatchNorm coefficients of channel c from its sums; prm already holds the affine part. */
+static void bn_coefficients(int dt, ptrdiff_t n, double A, double B, double invstd, double w,
+                            int training, double *prm, double *gw, double *gb)
+{
+    double scale = invstd * w;
+    *gb = A;
+    *gw = B * invstd;
+    prm[FA_NP_K] = round_t(dt, scale);
+    if (training) {
+        prm[FA_NP_Q] = round_t(dt, -(scale * (invstd * invstd)) * (B / (double)n));
+        prm[FA_NP_R] = round_t(dt, -scale * (A / (double)n));
+    } else {
+        prm[FA_NP_Q] = prm[FA_NP_R] = 0.0;
+    }
+}
+
+int fa_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, ptrdiff_t outer,
+                     ptrdiff_t C, ptrdiff_t inner, const double *mean, const double *invstd,
+                     const double *w, const double *b, const double *act, int training,
+                     double *gw, double *gb, int nthreads)
+{
+    const char *dy = (const char *)dyv, *x = (const char *)xv;
+    char *dx = (char *)dxv;
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    ptrdiff_t total = outer * C * inner;
+    double *prm = malloc((size_t)(FA_NP_COUNT * C + 1) * sizeof(double));
+    if (!prm)
+        return -1;
+    for (ptrdiff_t c = 0; c < C; c++) {
+        double *pc = prm + c * FA_NP_COUNT;
+        chan_params(dt, mean[c], w ? invstd[c] * w[c] : invstd[c], b ? b[c] : 0.0, pc);
+        pc[FA_NP_K] = round_t(dt, w ? invstd[c] * w[c] : invstd[c]);
+    }
+    int nt = threads_for(total, C, nthreads);
+    if (!p.cols && p.nc > 0 && (nt <= 1 || C >= 4 * nt)) {
+        /* channel-local: sums and dx of a channel on one thread */
+        fa_norm_run_bwd_apply_fn apply = fa_active.norm.run_bwd_apply[dt];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+        for (ptrdiff_t c = 0; c < C; c++) {
+            double parts[2 * FA_NORM_MAXSEG];
+            double *pc = prm + c * FA_NP_COUNT;
+            for (ptrdiff_t s = 0; s < p.nseg; s++)
+                run_seg_sums(&p, dy, x, training ? NULL : dx, c, s, mean[c], pc, act,
+                             parts + 2 * s);
+            tree_sums(parts, p.nseg, 2);
+            bn_coefficients(dt, p.nc, parts[0], parts[1], invstd[c], w ? w[c] : 1.0, training,
+                            pc, gw + c, gb + c);
+            if (training)
+                for (ptrdiff_t o = 0; o < outer; o++) {
+                    ptrdiff_t off = (o * C + c) * inner * p.isz;
+                    apply(dy + off, x + off, dx + off, inner, pc, act);
+                }
+        }
+        free(prm);
+        return 0;
+    }
+    double *sums = malloc((size_t)(2 * C + 1) * sizeof(double));
+    int rc = -1;
+    if (sums && sums_all(&p, dy, x, training ? NULL : dx, mean, prm, act, sums, nthreads) == 0) {
+        for (ptrdiff_t c = 0; c < C; c++)
+            bn_coefficients(dt, p.nc, sums[2 * c], sums[2 * c + 1], invstd[c],
+                            w ? w[c] : 1.0, training, prm + c * FA_NP_COUNT, gw + c, gb + c);
+        rc = training ? pass_with(&p, PASS_BWD_APPLY, dy, x, dx, prm, act, nthreads) : 0;
+    }
+    free(sums);
+    free(prm);
+    return rc;
+}
+
+int fa_norm_bwd_reduce(int dt, const void *dy, const void *x, ptrdiff_t outer, ptrdiff_t C,
+                       ptrdiff_t inner, const double *center, const double *scale,
+                       const double *shift, const double *act, double *A, double *B,
+                       int nthreads)
+{
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    double *prm = malloc((size_t)(FA_NP_COUNT * C + 1) * sizeof(double));
+    double *sums = malloc((size_t)(2 * C + 1) * sizeof(double));
+    int rc = -1;
+    if (prm && sums) {
+        for (ptrdiff_t c = 0; c < C; c++)
+            chan_params(dt, center[c], scale[c], shift[c], prm + c * FA_NP_COUNT);
+        rc = sums_all(&p, (const char *)dy, (const char *)x, NULL, center, prm, act, sums,
+                      nthreads);
+        for (ptrdiff_t c = 0; rc == 0 && c < C; c++) {
+            A[c] = sums[2 * c];
+            B[c] = sums[2 * c + 1];
+        }
+    }
+    free(prm);
+    free(sums);
+    return rc;
+}
+
+int fa_norm_bwd_apply(int dt, const void *dy, const void *x, void *dx, ptrdiff_t outer,
+                      ptrdiff_t C, ptrdiff_t inner, const double *center, const double *scale,
+                      const double *shift, const double *act, const double *k, const double *q,
+                      const double *r, int nthreads)
+{
+    fa_plan p;
+    plan_make(&p, dt, outer, C, inner, 0);
+    double *prm = malloc((size_t)(FA_NP_COUNT * C + 1) * sizeof(double));
+    if (!prm)
+        return -1;
+    for (ptrdiff_t c = 0; c < C; c++) {
+        double *pc = prm + c * FA_NP_COUNT;
+        chan_params(dt, center[c], scale[c], shift[c], pc);
+        pc[FA_NP_K] = round_t(dt, k[c]);
+        pc[FA_NP_Q] = round_t(dt, q[c]);
+        pc[FA_NP_R] = round_t(dt, r[c]);
+    }
+    int rc = pass_with(&p, PASS_BWD_APPLY, (const char *)dy, (const char *)x, (char *)dx, prm,
+                       act, nthreads);
+    free(prm);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- LayerNorm */
+static void *fill_t(int dt, ptrdiff_t n, double v)
+{
+    void *a = malloc((size_t)(n + 1) * (dt == FA_F32 ? 4 : 8));
+    if (a)
+        for (ptrdiff_t i = 0; i < n; i++)
+            put_t(dt, a, i, v);
+    return a;
+}
+
+static void ln_finish(const fa_plan *p, ptrdiff_t r, const double *st, double eps, double *mean,
+                      double *invstd, double *prm)
+{
+    mean[r] = st[1];
+    invstd[r] = 1.0 / sqrt(st[2] / st[0] + eps);
+    chan_params(p->dt, mean[r], invstd[r], 0.0, prm + r * FA_NP_COUNT);
+}
+
+/* LayerNorm forward of rows [r0, r1). A row that is a single leaf is normalized in the same loop
+ * as the next row's statistics (ln_stats_apply), so memory and arithmetic overlap. */
+static void ln_rows(const fa_plan *p, const char *x, char *y, ptrdiff_t r0, ptrdiff_t r1,
+                    const char *w, const char *b, double eps, double *mean, double *invstd,
+                    double *prm)
+{
+    int dt = p->dt;
+    ptrdiff_t D = p->inner, row = D * p->isz;
+    if (r0 >= r1)
+        return;
+    if (p->nleaf == 1) {
+        double res[2], st[3];
+        fa_active.norm.run_stats[dt](x + r0 * row, D, res);
+        for (ptrdiff_t r = r0; r < r1; r++) {
+            st[0] = (double)D;
+            st[1] = res[0];
+            st[2] = res[1];
+            ln_finish(p, r, st, eps, mean, invstd, prm);
+            if (r + 1 < r1)
+                fa_active.norm.ln_stats_apply[dt](x + (r + 1) * row, D, res, x + r * row,
+                                                  y + r * row, prm + r * FA_NP_COUNT, w, b);
+            else
+                fa_active.norm.ln_apply[dt](x + r * row, y + r * row, D, prm + r * FA_NP_COUNT,
+                                            w, b);
+        }
+        return;
+    }
+    for (ptrdiff_t r = r0; r < r1; r++) {
+        double parts[3 * FA_NORM_MAXSEG];
+        for (ptrdiff_t s = 0; s < p->nseg; s++)
+            run_seg_stats(p, x, r, s, parts + 3 * s);
+        tree_stats(parts, p->nseg, 3);
+        ln_finish(p, r, parts, eps, mean, invstd, prm);
+        fa_active.norm.ln_apply[dt](x + r * row, y + r * row, D, prm + r * FA_NP_COUNT, w, b);
+    }
+}
+
+int fa_layer_norm_forward(int dt, const void *xv, void *yv, ptrdiff_t rows, ptrdiff_t D,
+                          const void *w, const void *b, double eps, double *mean, double *invstd,
+                          int nthreads)
+{
+    const char *x = (const char *)xv;
+    char *y = (char *)yv;
+    fa_plan p;
+    plan_make(&p, dt, 1, rows, D, 1);
+    if (rows == 0)
+        return 0;
+    if (D == 0) {
+        for (ptrdiff_t r = 0; r < rows; r++)
+            mean[r] = invstd[r] = NAN;
+        return 0;
+    }
+    void *ones = w ? NULL : fill_t(dt, D, 1.0);
+    void *zeros = b ? NULL : fill_t(dt, D, 0.0);
+    double *prm = malloc((size_t)(FA_NP_COUNT * rows) * sizeof(double));
+    int rc = -1;
+    if ((w || ones) && (b || zeros) && prm) {
+        const char *wt = w ? (const char *)w : (const char *)ones;
+        const char *bt = b ? (const char *)b : (const char *)zeros;
+        int nt = threads_for(rows * D, rows, nthreads);
+        rc = 0;
+        if (nt <= 1 || rows >= 4 * nt) {
+            /* rows split in nt contiguous ranges, statistics and normalization row by row */
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+            {
+                int t = thread_id(), T = nt > 1 ? nt : 1;
+#ifdef _OPENMP
+                T = omp_get_num_threads();
+#endif
+                ln_rows(&p, x, y, rows * t / T, rows * (t + 1) / T, wt, bt, eps, mean, invstd,
+                        prm);
+            }
+        } else {
+            double *st = malloc((size_t)(3 * rows) * sizeof(double));
+            rc = st ? stats_all(&p, x, st, nthreads) : -1;
+            if (rc == 0) {
+                for (ptrdiff_t r = 0; r < rows; r++)
+                    ln_finish(&p, r, st + 3 * r, eps, mean, invstd, prm);
+                fa_pass q = {&p, PASS_LN_APPLY, x, NULL, y, prm, NULL, NULL, wt, bt};
+                pass_run(&q, rows * D, nthreads);
+            }
+            free(st);
+        }
+    }
+    free(ones);
+    free(zeros);
+    free(prm);
+    return rc;
+}
+
+int fa_layer_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, ptrdiff_t rows,
+                           ptrdiff_t D, const double *mean, const double *invstd, const void *w,
+                           double *gw, double *gb, int nthreads)
+{
+    const char *dy = (const char *)dyv, *x = (const char *)xv;
+    char *dx = (char *)dxv;
+    ptrdiff_t isz = dt == FA_F32 ? 4 : 8;
+    if (D == 0)
+        return 0;
+    if (rows == 0) {
+        memset(gw, 0, (size_t)D * sizeof(double));
+        memset(gb, 0, (size_t)D * sizeof(double));
+        return 0;
+    }
+    ptrdiff_t nseg = pclamp(rows * D / FA_NORM_SEG_ELEMS, 1, FA_NORM_MAXSEG);
+    ptrdiff_t cap = FA_NORM_PART_CAP / (2 * D);
+    nseg = pclamp(nseg, 1, pmin(rows, cap < 1 ? 1 : cap));
+    ptrdiff_t srows = cdiv(rows, nseg);
+    nseg = cdiv(rows, srows);
+    void *ones = w ? NULL : fill_t(dt, D, 1.0);
+    double *parts = calloc((size_t)(2 * D * nseg), sizeof(double));
+    if (!parts || (!w && !ones)) {
+        free(parts);
+        free(ones);
+        return -1;
+    }
+    const void *wt = w ? w : ones;
+    fa_norm_ln_bwd_fn f = fa_active.norm.ln_bwd[dt];
+    int nt = threads_for(rows * D, nseg, nthreads);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+#endif
+    for (ptrdiff_t s = 0; s < nseg; s++) {
+        double *pgw = parts + s * 2 * D, *pgb = pgw + D;
+        ptrdiff_t r1 = pmin((s + 1) * srows, rows);
+        for (ptrdiff_t r = s * srows; r < r1; r++) {
+            double pr[4];
+            pr[0] = mean[r];
+            pr[1] = round_t(dt, mean[r]);
+            pr[2] = round_t(dt, mean[r] - pr[1]);
+            pr[3] = invstd[r];
+            ptrdiff_t off = r * D * isz;
+            f(dy + off, x + off, dx + off, D, pr, wt, pgw, pgb);
+        }
+    }
+    fa_plan p;
+    memset(&p, 0, sizeof p);
+    p.W = D;
+    p.nseg = nseg;
+    tree_cols(&p, parts, 0);
+    memcpy(gw, parts, (size_t)D * sizeof(double));
+    memcpy(gb, parts + D, (size_t)D * sizeof(double));
+    free(parts);
+    free(ones);
+    return 0;
+}
