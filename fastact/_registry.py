@@ -32,6 +32,7 @@ class ElementwiseOp:
     ulp: int = 0
     grain: int = 32768
     check: object = None            # params -> None, raises ValueError on bad values
+    kinks: object = None            # params dict -> x where f or f' jumps (tests avoid them)
     public: bool = True
     op: int = field(init=False)
 
@@ -43,14 +44,26 @@ class ElementwiseOp:
 _CHEAP = 1 << 16
 _EXPENSIVE = 1 << 13
 
-ELEMENTWISE = {row.name: row for row in [
+_BASE = [
     ElementwiseOp("copy", "x", "1", from_output=True, piecewise_linear=True, grain=_CHEAP,
                   public=False),
     ElementwiseOp("relu", "max(x, 0)", "1 if x > 0 else 0", from_output=True,
-                  piecewise_linear=True, grain=_CHEAP),
+                  piecewise_linear=True, grain=_CHEAP, kinks=lambda p: [0.0]),
     ElementwiseOp("sigmoid", "1 / (1 + exp(-x))", "sigmoid(x) * (1 - sigmoid(x))",
                   from_output=True, ulp=4, grain=_EXPENSIVE),
-]}
+]
+
+# Piecewise-linear ops (kernels in csrc/fa_act_piecewise.h), in FA_ACT_PIECEWISE order.
+_PIECEWISE = [
+]
+
+
+
+# Smooth ops (kernels in csrc/fa_act_smooth.h), in FA_ACT_SMOOTH order.
+_SMOOTH = [
+]
+
+ELEMENTWISE = {row.name: row for row in _BASE + _PIECEWISE + _SMOOTH}
 
 for _row in ELEMENTWISE.values():
     _kernels.set_grain(_row.op, _row.grain)

@@ -22,5 +22,35 @@ def _sigmoid_d(x):
     return special.expit(-np.abs(x)) * special.expit(np.abs(x))
 
 
+def _relu_dy(y):
+    return np.where(np.isnan(y), y, (y > 0).astype(np.float64))
+
+
+def _sigmoid_dy(y):
+    return y * (1 - y)
+
+
+# name -> f(x, **params), f'(x, **params), and f'(x) from y = f(x) for ops with from_output.
 FORWARD = {"relu": _relu, "sigmoid": _sigmoid}
 DERIVATIVE = {"relu": _relu_d, "sigmoid": _sigmoid_d}
+DERIVATIVE_FROM_OUTPUT = {"relu": _relu_dy, "sigmoid": _sigmoid_dy}
+
+# Piecewise-linear ops: see reference_piecewise.py
+from reference_piecewise import DERIVATIVE as _PW_D  # noqa: E402
+from reference_piecewise import DERIVATIVE_FROM_OUTPUT as _PW_DY  # noqa: E402
+from reference_piecewise import FORWARD as _PW_F  # noqa: E402
+
+FORWARD.update(_PW_F)
+DERIVATIVE.update(_PW_D)
+DERIVATIVE_FROM_OUTPUT.update(_PW_DY)
+
+
+
+# Smooth ops: see reference_smooth.py
+from reference_smooth import DERIVATIVE as _SM_D  # noqa: E402
+from reference_smooth import DERIVATIVE_FROM_OUTPUT as _SM_DY  # noqa: E402
+from reference_smooth import FORWARD as _SM_F  # noqa: E402
+
+FORWARD.update(_SM_F)
+DERIVATIVE.update(_SM_D)
+DERIVATIVE_FROM_OUTPUT.update(_SM_DY)

@@ -47,3 +47,6 @@ static inline T FA_PT(sigmoid, derivative_output)(T y, const T *p)
     (void)p;
     return y * ((T)1 - y);
 }
+
+#include "fa_act_piecewise.h"
+#include "fa_act_smooth.h"

@@ -23,7 +23,17 @@
 #define FA_ACTIVATIONS(X) \
     X(copy, 1)            \
     X(relu, 1)            \
-    X(sigmoid, 1)
+    X(sigmoid, 1)         \
+    FA_ACT_PIECEWISE(X)   \
+    FA_ACT_SMOOTH(X)
+
+/* Piecewise-linear ops (point functions in fa_act_piecewise.h). */
+#define FA_ACT_PIECEWISE(X)
+
+
+
+/* Smooth ops (point functions in fa_act_smooth.h). */
+#define FA_ACT_SMOOTH(X)
 
 enum fa_op {
 #define FA_ENUM_OP(name, from_output) FA_OP_##name,
