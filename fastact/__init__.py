@@ -15,7 +15,7 @@ Quick tour::
 
 from . import (
     _cpu,  # noqa: F401  (selects the CPU capability before any kernel runs)
-    activations,
+    elementwise,
     normalization,
     parametric,
     registry,
@@ -25,7 +25,7 @@ from ._config import show_config
 from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads
 from ._version import __version__
-from .activations import *  # noqa: F403
+from .elementwise import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .parametric import *  # noqa: F403
 from .registry import *  # noqa: F403
@@ -34,6 +34,6 @@ from .softmax import *  # noqa: F403
 __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
-    *activations.__all__, *normalization.__all__, *parametric.__all__, *registry.__all__,
+    *elementwise.__all__, *normalization.__all__, *parametric.__all__, *registry.__all__,
     *softmax.__all__,
 ]

@@ -1,3 +1,121 @@
-"""(placeholder: filled by the issue that adds these functions)"""
+"""The activation registry: one table that layers, tests, benchmarks and docs iterate.
 
-__all__ = []
+``activations()`` lists every activation by name; ``get_activation(name, **params)`` returns an
+:class:`Activation` bound to those parameters, with ``forward``, ``derivative`` and ``backward``.
+Every public row of the elementwise table (``fastact._registry.ELEMENTWISE``) is registered
+automatically; functions written by hand (``gelu``'s modes, ``swish``, ``prelu``, ``softmax``,
+...) call :func:`register` from their own module.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+__all__ = ["activations", "get_activation", "Activation"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    forward: object
+    derivative: object          # None when f'(x) is not elementwise (softmax, maxout, ...)
+    backward: object
+    from_output: bool
+    piecewise_linear: bool
+    params: tuple               # names of the keyword parameters forward accepts
+
+
+_ENTRIES = {}
+
+
+def _keyword_params(fn):
+    sig = inspect.signature(fn)
+    names = list(sig.parameters)[1:]
+    return tuple(n for n in names if n != "out"
+                 and sig.parameters[n].kind != inspect.Parameter.VAR_KEYWORD)
+
+
+def register(name, forward, derivative, backward, *, from_output=False,
+             piecewise_linear=False):
+    """Add an activation to the registry.
+
+    forward(x, **params, out=None), derivative(x, **params, out=None) (or None when the
+    derivative is not elementwise) and backward(grad_output, x=None, **params, output=None,
+    out=None) are the public functions; from_output says backward accepts ``output=``.
+    """
+    if name in _ENTRIES:
+        raise ValueError(f"activation {name!r} is already registered")
+    _ENTRIES[name] = _Entry(name, forward, derivative, backward, from_output,
+                            piecewise_linear, _keyword_params(forward))
+
+
+class Activation:
+    """An activation bound to its parameters: ``forward(x)``, ``derivative(x)``,
+    ``backward(grad_output, x=None, output=None)``, each with ``out=``."""
+
+    def __init__(self, entry, params):
+        self._entry = entry
+        self.name = entry.name
+        self.params = dict(params)
+        self.from_output = entry.from_output
+        self.piecewise_linear = entry.piecewise_linear
+
+    def forward(self, x, out=None):
+        """y = f(x)."""
+        return self._entry.forward(x, **self.params, out=out)
+
+    def derivative(self, x, out=None):
+        """f'(x), elementwise (NotImplementedError where the Jacobian is not diagonal)."""
+        if self._entry.derivative is None:
+            raise NotImplementedError(f"{self.name} has no elementwise derivative; use "
+                                      f"backward (a Jacobian-vector product)")
+        return self._entry.derivative(x, **self.params, out=out)
+
+    def backward(self, grad_output, x=None, *, output=None, out=None):
+        """grad_output * f'(x) (from x, or from output= where the activation allows it)."""
+        kw = dict(self.params)
+        if output is not None:
+            kw["output"] = output
+        return self._entry.backward(grad_output, x, **kw, out=out)
+
+    __call__ = forward
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"Activation({self.name!r}{', ' if args else ''}{args})"
+
+
+def _ensure_elementwise():
+    from . import elementwise as _functional  # the generated public functions
+    from ._registry import ELEMENTWISE
+    for row in ELEMENTWISE.values():
+        if row.public and row.name not in _ENTRIES:
+            register(row.name, getattr(_functional, row.name),
+                     getattr(_functional, row.name + "_derivative"),
+                     getattr(_functional, row.name + "_backward"),
+                     from_output=row.from_output, piecewise_linear=row.piecewise_linear)
+
+
+def activations():
+    """Sorted names of every registered activation."""
+    _ensure_elementwise()
+    return sorted(_ENTRIES)
+
+
+def get_activation(name, **params):
+    """The activation `name` bound to `params` (PyTorch's names and defaults).
+
+    Raises ValueError for an unknown name (listing the valid ones) and TypeError for a
+    parameter the activation does not take.
+    """
+    _ensure_elementwise()
+    if isinstance(name, Activation):
+        return name
+    entry = _ENTRIES.get(name)
+    if entry is None:
+        raise ValueError(f"unknown activation {name!r}; expected one of "
+                         f"{', '.join(sorted(_ENTRIES))}")
+    unknown = sorted(set(params) - set(entry.params))
+    if unknown:
+        raise TypeError(f"activation {name!r} takes no parameter(s) {', '.join(unknown)}; "
+                        f"its parameters are: {', '.join(entry.params) or 'none'}")
+    return Activation(entry, params)

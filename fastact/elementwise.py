@@ -1,5 +1,5 @@
-"""Functional activations: ``NAME(x, ...)``, ``NAME_derivative(x, ...)`` and
-``NAME_backward(grad_output, x, ...)`` for every row of the registry.
+"""Elementwise activations, generated from the registry: ``NAME(x, ...)``,
+``NAME_derivative(x, ...)`` and ``NAME_backward(grad_output, x, ...)`` for every row.
 
 The functions are generated from ``_registry.ELEMENTWISE`` so that names, parameters, defaults
 and docstrings come from one table; each is a plain Python function with a real signature that
