@@ -10,7 +10,7 @@ import math
 
 from . import _arrays  # noqa: F401  (registers the launchers' fallback)
 from ._ext import _kernels
-from ._registry import ELEMENTWISE
+from ._registry import ELEMENTWISE, Required
 
 __all__ = []
 
@@ -80,24 +80,37 @@ def _backward_args(grad_output, x, output, from_output, name):
 
 
 def _param_doc(row):
-    return "".join(f"\n{p} : float, default {d!r}" for p, d in row.params)
+    return "".join(f"\n{p} : float" + (" (required)" if isinstance(d, Required)
+                                        else f", default {d!r}")
+                   for p, d in row.params)
 
 
 def _build(row):
     """Source of the three functions of one registry row."""
-    sig = "".join(f", {p}={d!r}" for p, d in row.params)
+    required = any(isinstance(d, Required) for _, d in row.params)
+    if required and row.from_output:
+        raise ValueError(f"{row.name}: required parameters and from_output do not combine")
+    sig = "".join(f", {p}" if isinstance(d, Required) else f", {p}={d!r}"
+                  for p, d in row.params)
     names = [p for p, _ in row.params]
     conv = "".join(f"    {p} = _check_number({p!r}, {p})\n" for p in names)
     if row.check is not None:
         conv += f"    _row.check({', '.join(names)})\n"
     call = "".join(f", {p}" for p in names)
     n = row.name
+    # x is optional in the backward only so that output= can replace it.
+    x_arg = "x" if required else "x=None"
+    output_check = ""
+    if row.output_check is not None:
+        output_check = (f"    if output is not None:\n"
+                        f"        _row.output_check({', '.join(names)})\n")
     return (
         f"def {n}(x{sig}, *, out=None):\n{conv}"
         f"    return _unary(0, {row.op}, x, out{call})\n"
         f"def {n}_derivative(x{sig}, *, out=None):\n{conv}"
         f"    return _unary(1, {row.op}, x, out{call})\n"
-        f"def {n}_backward(grad_output, x=None{sig}, *, output=None, out=None):\n{conv}"
+        f"def {n}_backward(grad_output, {x_arg}{sig}, *, output=None, out=None):\n{conv}"
+        f"{output_check}"
         f"    kind, second = _backward_args(grad_output, x, output, {row.from_output}, {n!r})\n"
         f"    return _binary(kind, {row.op}, grad_output, second, out{call})\n"
     )

@@ -53,7 +53,10 @@ def test_every_op_has_a_reference():
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_derivative_backward_accuracy(name, dtype, cpu_level, threads):
     row = ELEMENTWISE[name]
-    kw = params(row)
+    # The kernels convert parameters to the compute dtype, as numpy and PyTorch do with a
+    # Python scalar (a float32 leaky_relu multiplies by float32(0.01)); the reference takes
+    # the parameters the kernel actually used.
+    kw = {k: float(np.asarray(v, dtype)) for k, v in params(row).items()}
     for label, x in hostile_arrays(dtype, seed=3):
         ctx = f"{name} {np.dtype(dtype)} {cpu_level} {threads}t {label} shape={x.shape}"
         x64 = x.astype(np.float64)

@@ -28,8 +28,15 @@
     FA_ACT_SMOOTH(X)
 
 /* Piecewise-linear ops (point functions in fa_act_piecewise.h). */
-#define FA_ACT_PIECEWISE(X)
-
+#define FA_ACT_PIECEWISE(X) \
+    X(relu6, 1)             \
+    X(leaky_relu, 1)        \
+    X(hardtanh, 1)          \
+    X(threshold, 0)         \
+    X(step, 0)              \
+    X(hardsigmoid, 0)       \
+    X(hardswish, 0)         \
+    X(softsign, 0)
 
 
 /* Smooth ops (point functions in fa_act_smooth.h). */
