@@ -22,30 +22,37 @@ class _Entry:
     from_output: bool
     piecewise_linear: bool
     params: tuple               # names of the keyword parameters forward accepts
+    required: tuple             # those of them without a default
+    validate: object            # validate(**params) raises on bad values, or None
 
 
 _ENTRIES = {}
 
 
 def _keyword_params(fn):
+    """(names, required names) of fn's parameters after the first, except out and **kwargs."""
     sig = inspect.signature(fn)
-    names = list(sig.parameters)[1:]
-    return tuple(n for n in names if n != "out"
-                 and sig.parameters[n].kind != inspect.Parameter.VAR_KEYWORD)
+    params = [p for p in list(sig.parameters.values())[1:]
+              if p.name != "out" and p.kind not in (inspect.Parameter.VAR_KEYWORD,
+                                                    inspect.Parameter.VAR_POSITIONAL)]
+    return (tuple(p.name for p in params),
+            tuple(p.name for p in params if p.default is inspect.Parameter.empty))
 
 
 def register(name, forward, derivative, backward, *, from_output=False,
-             piecewise_linear=False):
+             piecewise_linear=False, validate=None):
     """Add an activation to the registry.
 
     forward(x, **params, out=None), derivative(x, **params, out=None) (or None when the
     derivative is not elementwise) and backward(grad_output, x=None, **params, output=None,
     out=None) are the public functions; from_output says backward accepts ``output=``.
+    validate(**params), if given, raises TypeError/ValueError for bad parameter values, so
+    that get_activation rejects them at once.
     """
     if name in _ENTRIES:
         raise ValueError(f"activation {name!r} is already registered")
     _ENTRIES[name] = _Entry(name, forward, derivative, backward, from_output,
-                            piecewise_linear, _keyword_params(forward))
+                            piecewise_linear, *_keyword_params(forward), validate)
 
 
 class Activation:
@@ -84,15 +91,24 @@ class Activation:
         return f"Activation({self.name!r}{', ' if args else ''}{args})"
 
 
+def _validate_by_calling(forward):
+    """A validator that runs forward on an empty array: the public function checks its
+    parameters before looking at the data."""
+    import numpy as np
+    empty = np.empty(0, np.float32)
+    return lambda **params: forward(empty, **params)
+
+
 def _ensure_elementwise():
     from . import elementwise as _functional  # the generated public functions
     from ._registry import ELEMENTWISE
     for row in ELEMENTWISE.values():
         if row.public and row.name not in _ENTRIES:
-            register(row.name, getattr(_functional, row.name),
-                     getattr(_functional, row.name + "_derivative"),
+            forward = getattr(_functional, row.name)
+            register(row.name, forward, getattr(_functional, row.name + "_derivative"),
                      getattr(_functional, row.name + "_backward"),
-                     from_output=row.from_output, piecewise_linear=row.piecewise_linear)
+                     from_output=row.from_output, piecewise_linear=row.piecewise_linear,
+                     validate=_validate_by_calling(forward))
 
 
 def activations():
@@ -104,12 +120,20 @@ def activations():
 def get_activation(name, **params):
     """The activation `name` bound to `params` (PyTorch's names and defaults).
 
-    Raises ValueError for an unknown name (listing the valid ones) and TypeError for a
-    parameter the activation does not take.
+    `name` may also be an Activation: returned as is, or rebound with `params` updating its
+    own. Raises ValueError for an unknown name (listing the valid ones), TypeError for a
+    parameter the activation does not take or a required one left out, and the activation's
+    own TypeError/ValueError for a bad parameter value.
     """
     _ensure_elementwise()
     if isinstance(name, Activation):
-        return name
+        if not params:
+            return name
+        params = {**name.params, **params}
+        name = name.name
+    if not isinstance(name, str):
+        raise TypeError(f"activation name must be a str or an Activation, got "
+                        f"{type(name).__name__}")
     entry = _ENTRIES.get(name)
     if entry is None:
         raise ValueError(f"unknown activation {name!r}; expected one of "
@@ -118,4 +142,9 @@ def get_activation(name, **params):
     if unknown:
         raise TypeError(f"activation {name!r} takes no parameter(s) {', '.join(unknown)}; "
                         f"its parameters are: {', '.join(entry.params) or 'none'}")
+    missing = [p for p in entry.required if p not in params]
+    if missing:
+        raise TypeError(f"activation {name!r} needs parameter(s) {', '.join(missing)}")
+    if entry.validate is not None:
+        entry.validate(**params)
     return Activation(entry, params)
