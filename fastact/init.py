@@ -8,9 +8,8 @@ Every initializer ``NAME(shape, ..., *, dtype=np.float32, rng=None)`` returns a 
 it. ``rng`` is a ``numpy.random.Generator``, an int seed or None (fresh entropy). Values are
 drawn in float64 in C order and rounded to the array's dtype (so float32 and float64 weights
 from one seed agree to rounding), bounded initializers are clipped inward to their bounds after
-rounding, and nothing runs on threads: a seed gives the same weights on every machine and
-thread count (except ``orthogonal``, whose QR runs in LAPACK: identical for one numpy/BLAS
-build, equal to rounding elsewhere).
+rounding, and nothing runs on threads or in BLAS: a seed gives the same weights on every
+machine and thread count (``orthogonal(..., lapack=True)`` trades that for speed).
 
 ``recommended(activation)`` picks the scheme the literature recommends for an activation, and
 ``calculate_gain`` gives the gains (see ``fastact._init_gain`` for how the ones PyTorch lacks
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._init_gain import TORCH_FIXED_GAINS, calculate_gain, variance_preserving_gain
+from ._init_qr import orthonormal_columns
 from ._init_random import as_generator, standard_truncated_normal
 
 __all__ = [
@@ -96,17 +96,25 @@ def _fill(array, values):
     return array
 
 
-def _fill_clipped(array, values, lo, hi):
-    """_fill, then clip to [lo, hi] rounded inward to the array's dtype (so rounding can never
-    move a value outside the bounds)."""
-    _fill(array, values)
-    dt = array.dtype.type
-    lo_d, hi_d = dt(lo), dt(hi)
-    if lo_d < lo:
+def _inward_bounds(dtype, lo, hi):
+    """[lo, hi] rounded inward to `dtype`: the smallest value >= lo and the largest <= hi.
+    ValueError when no value of dtype lies in [lo, hi]."""
+    dt = np.dtype(dtype).type
+    with np.errstate(over="ignore"):
+        lo_d, hi_d = dt(lo), dt(hi)
+    if float(lo_d) < lo:  # compared in float64 (numpy would compare in the array's dtype)
         lo_d = np.nextafter(lo_d, dt(np.inf))
-    if hi_d > hi:
+    if float(hi_d) > hi:
         hi_d = np.nextafter(hi_d, dt(-np.inf))
-    np.clip(array, lo_d, hi_d, out=array)
+    if lo_d > hi_d:
+        raise ValueError(f"no {np.dtype(dtype)} value lies in [{lo!r}, {hi!r}]")
+    return lo_d, hi_d
+
+
+def _fill_clipped(array, values, bounds):
+    """_fill, then clip to `bounds` from _inward_bounds (rounding cannot leave [lo, hi])."""
+    _fill(array, values)
+    np.clip(array, *bounds, out=array)
     return array
 
 
@@ -174,12 +182,14 @@ def constant(shape, value, *, dtype=np.float32, rng=None):
 # --- uniform and normal ----------------------------------------------------------------------
 
 def _uniform_fill(array, a, b, rng):
+    bounds = _inward_bounds(array.dtype, a, b)
     gen = as_generator(rng)
-    return _fill_clipped(array, a + (b - a) * gen.random(array.shape), a, b)
+    return _fill_clipped(array, a + (b - a) * gen.random(array.shape), bounds)
 
 
 def uniform_(array, a=0.0, b=1.0, *, rng=None):
-    """Fill `array` in place with U(a, b) draws (a <= b, values in [a, b]); returns it."""
+    """Fill `array` in place with U(a, b) draws (a <= b, values in [a, b] after rounding to the
+    dtype; ValueError if no value of the dtype lies in [a, b]); returns it."""
     _check_array(array)
     a, b = _real("a", a), _real("b", b)
     if a > b:
@@ -213,7 +223,8 @@ def trunc_normal_(array, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
     defaults; a and b are absolute bounds, not in units of std, and may be infinite).
 
     Exact for any interval, however far in a tail (rejection sampling, see
-    ``fastact._init_random``). Needs std > 0 and a < b; returns `array`.
+    ``fastact._init_random``); rounded values stay in [a, b]. Needs std > 0, a < b and a value
+    of the dtype in [a, b]; returns `array`.
     """
     _check_array(array)
     mean, std = _real("mean", mean), _real("std", std)
@@ -226,9 +237,10 @@ def trunc_normal_(array, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
     a, b = float(a), float(b)
     if not a < b:
         raise ValueError(f"trunc_normal needs a < b, got a={a}, b={b}")
+    bounds = _inward_bounds(array.dtype, a, b)
     gen = as_generator(rng)
     z = standard_truncated_normal(gen, array.size, (a - mean) / std, (b - mean) / std)
-    return _fill_clipped(array, (mean + std * z).reshape(array.shape), a, b)
+    return _fill_clipped(array, (mean + std * z).reshape(array.shape), bounds)
 
 
 def trunc_normal(shape, mean=0.0, std=1.0, a=-2.0, b=2.0, *, dtype=np.float32, rng=None):
@@ -366,37 +378,45 @@ def lecun_normal(shape, *, dtype=np.float32, rng=None):
 
 # --- structured ------------------------------------------------------------------------------
 
-def orthogonal_(array, gain=1.0, *, rng=None):
+def orthogonal_(array, gain=1.0, *, rng=None, lapack=False):
     """A (semi-)orthogonal matrix times `gain`, in place (Saxe et al. 2013, as PyTorch).
 
     The array is viewed as rows = shape[0] by cols = prod(shape[1:]); a float64 N(0, 1) matrix of
-    that shape (transposed when rows < cols) is QR-factorized, Q's columns multiplied by the signs
-    of R's diagonal (so Q is Haar-distributed), and Q (transposed back) times gain written. Then
+    that shape (transposed when rows < cols) is QR-factorized, Q taken with R's diagonal made
+    positive (so Q is Haar-distributed), transposed back and written times gain. Then
     W W^T = gain^2 I when rows <= cols, W^T W = gain^2 I otherwise. Needs >= 2 dimensions.
+
+    The QR is a Householder factorization in numpy ufuncs (``fastact._init_qr``): the same
+    weights on every machine and thread count, O(rows cols min(rows, cols)) (about 1.5 s for
+    1024 x 1024). ``lapack=True`` uses ``numpy.linalg.qr`` instead: much faster for large
+    matrices, but the rounding then depends on the BLAS build and its thread count.
     """
     _check_array(array)
     if array.ndim < 2:
         raise ValueError(f"orthogonal needs an array with 2 or more dimensions, got shape "
                          f"{array.shape}")
     gain = _real("gain", gain)
+    gen = as_generator(rng)
     if array.size == 0:
         return array
     rows = array.shape[0]
     cols = array.size // rows
-    gen = as_generator(rng)
     flat = gen.standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    if lapack:
+        q, r = np.linalg.qr(flat)
+        q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    else:
+        q = orthonormal_columns(flat)
     if rows < cols:
         q = q.T
     return _fill(array, (gain * q).reshape(array.shape))
 
 
-def orthogonal(shape, gain=1.0, *, dtype=np.float32, rng=None):
+def orthogonal(shape, gain=1.0, *, dtype=np.float32, rng=None, lapack=False):
     """A new (semi-)orthogonal array of `shape` (see ``orthogonal_``)."""
-    return orthogonal_(_empty(shape, dtype), gain, rng=rng)
+    return orthogonal_(_empty(shape, dtype), gain, rng=rng, lapack=lapack)
 
 
 def eye_(array, *, rng=None):
@@ -478,6 +498,18 @@ _HE_NAMES = ("elu", "celu", "gelu", "silu", "swish", "mish", "softplus", "hardsw
              "threshold", "maxout", "rrelu")
 
 
+# Parameters PyTorch/fastact require (no defaults) that recommended() assumes when given only a
+# name: threshold(0, 0) is ReLU; maxout with two pieces.
+_NAME_DEFAULTS = {"threshold": {"threshold": 0.0, "value": 0.0}, "maxout": {"pieces": 2}}
+
+
+@dataclass(frozen=True)
+class _NamedOnly:
+    name: str
+    from_output: bool = False
+    piecewise_linear: bool = False
+
+
 def recommended(activation):
     """The initializer the literature recommends for the layer feeding `activation`.
 
@@ -488,6 +520,8 @@ def recommended(activation):
       (``xavier_uniform``) with ``calculate_gain`` of the activation (tanh 5/3 as PyTorch).
     - elu, celu, gelu, silu, swish, mish, softplus, hardswish, threshold, maxout, rrelu: He normal
       with their variance-preserving gain (``calculate_gain``).
+      By name alone, threshold is taken as threshold=0, value=0 (ReLU) and maxout as 2 pieces;
+      pass an Activation to use other parameters.
     - softmax, log_softmax, step: Glorot uniform, gain 1 (no principled gain).
 
     activation: a name, None (= linear) or a fastact.registry.Activation (its parameters are
@@ -525,6 +559,8 @@ def recommended(activation):
     if name in _NEUTRAL_NAMES:
         return Recommendation("xavier_uniform", {"gain": 1.0}, 1.0, _NEUTRAL)
     if name in _HE_NAMES:
+        if name in _NAME_DEFAULTS and not params:
+            nonlinearity = Activation(_NamedOnly(name), _NAME_DEFAULTS[name])
         gain = calculate_gain(nonlinearity)
         return Recommendation("kaiming_normal", {"a": 0.0, "mode": "fan_in",
                                                  "nonlinearity": nonlinearity}, gain,
