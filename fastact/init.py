@@ -24,6 +24,7 @@ import numpy as np
 from ._init_gain import TORCH_FIXED_GAINS, calculate_gain, variance_preserving_gain
 from ._init_qr import orthonormal_columns
 from ._init_random import as_generator, standard_truncated_normal
+from .normalization import _number as _real  # the shared real-number check (name, value, min)
 
 __all__ = [
     "calculate_gain", "variance_preserving_gain", "compute_fans",
@@ -74,19 +75,6 @@ def _check_array(array, name="array"):
         raise TypeError(f"{name} must have a float16/float32/float64 dtype, got {array.dtype}")
     if not array.flags.writeable:
         raise ValueError(f"{name} is read-only")
-
-
-def _real(name, value, minimum=None):
-    """`value` as a finite float (>= minimum when given); TypeError/ValueError otherwise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return value
 
 
 def _fill(array, values):

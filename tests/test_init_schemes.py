@@ -2,6 +2,7 @@
 the sample size, bounds, in-place variants, dtypes, layouts and reproducibility."""
 
 import math
+import types
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from reference_init import (
 
 import fastact
 from fastact import init
+from fastact.registry import Activation
 
 SHAPE = (500, 125, 4, 4)  # 10^6 weights, fan_in = 2000, fan_out = 8000
 
@@ -91,6 +93,23 @@ def test_moments_and_bounds(label, call, dist, dtype):
         assert w64.min() <= p + t and w64.max() >= q - t, f"{label}: range not covered"
     else:
         assert_moments(w, *normal_moments(p, q), context=label)
+
+
+def test_init_is_a_namespace():
+    """fastact.init is reached as a module; its names do not land in fastact's namespace."""
+    assert fastact.init is init
+    for name in init.__all__:
+        assert name not in fastact.__all__
+    assert not hasattr(fastact, "xavier_uniform") and not hasattr(fastact, "zeros")
+
+
+def test_kaiming_activation_object_brings_its_slope():
+    leaky = types.SimpleNamespace(name="leaky_relu", from_output=False, piecewise_linear=False)
+    act = Activation(leaky, {"negative_slope": 0.3})
+    w = init.kaiming_normal(SHAPE, nonlinearity=act, dtype=np.float64, rng=2)
+    assert_moments(w, *normal_moments(0.0, math.sqrt(2 / 1.09) / math.sqrt(FI)))
+    with pytest.raises(ValueError, match="only used with nonlinearity 'leaky_relu'"):
+        init.kaiming_normal((3, 4), a=0.3, nonlinearity=act)
 
 
 def test_kaiming_gelu_and_activation_objects():
