@@ -58,9 +58,9 @@ def _right_tail(rng, n, alpha, beta):
 def standard_truncated_normal(rng, n, alpha, beta):
     """n float64 draws of Z ~ N(0, 1) conditioned on alpha <= Z <= beta (alpha < beta, either
     may be infinite). Exact (rejection sampling, no inverse-CDF rounding), with acceptance
-    rates above 1/2 for any interval, however far in a tail."""
+    rates of about 1/2 or more for any interval, however far in a tail."""
     if alpha <= 0.0 <= beta:
-        if beta - alpha > _SQRT_2PI:  # plain normal proposals accept P(alpha <= Z <= beta) > 1/2
+        if beta - alpha > _SQRT_2PI:  # normal proposals: acceptance P(alpha <= Z <= beta) >~ 1/2
             return _rejection(rng, n, rng.standard_normal,
                               lambda x: ((x >= alpha) & (x <= beta)).astype(np.float64))
         return _rejection(rng, n, lambda k: alpha + (beta - alpha) * rng.random(k),
