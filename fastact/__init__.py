@@ -16,6 +16,7 @@ Quick tour::
 from . import (
     _cpu,  # noqa: F401  (selects the CPU capability before any kernel runs)
     elementwise,
+    init,  # noqa: F401  (fastact.init; its names stay in that namespace)
     normalization,
     parametric,
     registry,
