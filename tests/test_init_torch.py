@@ -16,6 +16,7 @@ from reference_init import (
 
 from fastact import init
 
+pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 nn_init = torch.nn.init
 

@@ -319,6 +319,7 @@ def _torch_table(torch):
     }
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize(("name", "kw"), CASES, ids=CASE_IDS)
 def test_matches_pytorch(name, kw, dtype):
     """Same values as PyTorch 2.13 (exactly for the piecewise-linear ops), derivative
