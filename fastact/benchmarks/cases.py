@@ -1,8 +1,16 @@
-"""Benchmark cases: for one op, direction, dtype and size, the callables to time side by side:
-fastact, the numpy baseline, PyTorch (when installed) and the roof — a parallel copy of the
-same array (forward: one read, one write) or c = a + b (backward: two reads, one write) run
-through fastact's own launcher with the same thread count."""
+"""The benchmark catalog: which ops are timed at which shapes, and, for each, the callables to
+time side by side — fastact, the numpy baseline (``baselines``), PyTorch when installed
+(``peers``) and the roof: fastact's own parallel copy of an array of the input's size (or
+``c = a + b`` for an elementwise backward) with the same thread count.
 
+A :class:`Spec` is cheap (names and shapes only: the pytest suites parametrize over them);
+``Spec.build(threads)`` allocates the data and returns a :class:`Case`. Ops come from the
+registry (``fastact.activations()``) plus every op the issues name, so an op this build lacks
+still appears, marked missing, and its targets read 'n/a'.
+"""
+
+import importlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,57 +21,466 @@ from fastact._registry import ELEMENTWISE
 
 from . import baselines, peers
 
-DIRECTIONS = ("forward", "backward")
+# Activations the issues name (issue 3), so absent ones are reported rather than forgotten.
+ISSUE_ACTIVATIONS = (
+    "relu", "relu6", "leaky_relu", "hardtanh", "threshold", "step", "prelu", "rrelu",
+    "sigmoid", "tanh", "hardsigmoid", "softsign", "elu", "celu", "selu", "gelu", "silu",
+    "swish", "mish", "softplus", "hardswish", "softmax", "log_softmax", "maxout")
+
+# Benchmark names of one registered activation and the parameters each is timed with.
+VARIANTS = {"gelu": (("gelu", {"approximate": "none"}), ("gelu_tanh", {"approximate": "tanh"}),
+                     ("gelu_sigmoid", {"approximate": "sigmoid"}))}
+PARAMS = {"threshold": {"threshold": 0.0, "value": 0.0}, "maxout": {"pieces": 2},
+          "rrelu": {"training": False}}
+ROW_OPS = {"softmax", "log_softmax", "maxout", "prelu"}  # timed on (n / ROW, ROW) matrices
+ROW = 1000
+
+# Normalization shapes per mode: the issue's shapes ('full'), a quick subset, and small ones
+# for the CI's single untimed pass.
+BN_SHAPES = {
+    "small": (("2d", (256, 64)), ("nchw", (8, 16, 14, 14)), ("nhwc", (8, 14, 14, 16))),
+    "quick": (("2d", (4096, 1024)),),
+    "full": (("2d", (4096, 1024)), ("nchw", (64, 64, 56, 56)), ("nhwc", (64, 56, 56, 64))),
+}
+LN_SHAPES = {"small": (256, 64), "quick": (4096, 1024), "full": (4096, 1024)}
+GN_SHAPES = {"small": ((8, 16, 14, 14), 4), "quick": ((16, 64, 28, 28), 32),
+             "full": ((64, 64, 56, 56), 32)}
+BN_DIRECTIONS = ("train forward", "train backward", "eval forward", "eval backward")
+# Streams (one read or one write of x's size) a fused kernel cannot avoid; the roof is
+# streams / 2 copies (a copy is two streams).
+STREAMS = {"train forward": 3, "train backward": 5, "eval forward": 2, "eval backward": 3,
+           "forward": 3, "backward": 5}
+INITIALIZERS = ("uniform", "normal", "trunc_normal", "xavier_uniform", "xavier_normal",
+                "kaiming_uniform", "kaiming_normal", "lecun_normal", "orthogonal")
+CE_CLASSES = 100
+
+OTHER_OPS = ("batch_norm", "layer_norm", "group_norm", "running_stats",
+             "softmax_cross_entropy") + tuple("init." + n for n in INITIALIZERS)
 
 
 @dataclass
 class Case:
+    """One timed group: callables by implementation name, the roof and what is missing."""
     op: str
     direction: str
     dtype: str
-    n: int
-    impls: dict = field(default_factory=dict)  # name -> zero-argument callable
-    roof: str = "copy"
+    shape: tuple
+    layout: str = ""
+    family: str = "activation"
+    impls: dict = field(default_factory=dict)
+    roof_factor: float = 1.0     # bound = roof_factor * time of impls['roof']
+    roof_label: str = "copy"
+    missing: str = None          # why fastact's version is absent
+    notes: list = field(default_factory=list)
 
     @property
-    def key(self):
-        return f"{self.op}/{self.direction}/{self.dtype}/{self.n}"
+    def n(self):
+        return math.prod(self.shape)
 
 
-def _inputs(n, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(n).astype(dtype)
-    g = rng.standard_normal(n).astype(dtype)
-    return x, g
+@dataclass(frozen=True)
+class Spec:
+    """A case before its data exist: enough to list, filter and parametrize."""
+    family: str       # 'activation', 'batch_norm', 'layer_norm', 'group_norm', ...
+    op: str
+    direction: str
+    dtype: str
+    shape: tuple
+    layout: str = ""
+
+    @property
+    def n(self):
+        return math.prod(self.shape)
+
+    @property
+    def id(self):
+        where = self.layout or f"n={self.n:.0e}".replace("+0", "")
+        return f"{self.op}-{self.direction.replace(' ', '_')}-{self.dtype}-{where}"
+
+    def impl_names(self):
+        """The implementations this case will hold (fastact may still turn out missing)."""
+        names = ["fastact"]
+        if _has_baseline(self):
+            names.append("numpy")
+        if _has_peer(self):
+            names.append("torch")
+        return names + ["roof"]
+
+    def build(self, threads):
+        """The Case with its data allocated and PyTorch set to `threads` (call it inside
+        ``fastact.num_threads(threads)``)."""
+        case = _BUILDERS[self.family](self, threads)
+        case.family = self.family
+        return case
 
 
-def elementwise_ops():
-    """Names of the public elementwise ops, in registry order."""
-    return [row.name for row in ELEMENTWISE.values() if row.public]
+# ---------------------------------------------------------------- the catalog
+def activation_names():
+    """Benchmark names of the activations: registry order, then those the issues name that
+    this build lacks; gelu's modes are separate names."""
+    registered = list(fastact.activations())
+    names = []
+    for base in registered + [a for a in ISSUE_ACTIVATIONS if a not in registered]:
+        names += [v for v, _ in VARIANTS.get(base, ((base, {}),))]
+    return names
 
 
-def elementwise_case(name, direction, dtype, n, threads):
-    x, g = _inputs(n, dtype)
-    out = np.empty_like(x)
-    case = Case(name, direction, np.dtype(dtype).name, n)
-    if direction == "forward":
-        f = getattr(fastact, name)
-        case.impls["fastact"] = lambda: f(x, out=out)
-        base = baselines.FORWARD.get(name)
-        if base is not None:
-            case.impls["numpy"] = lambda: base(x, out)
-        torch_fn = peers.torch_callable(name, "forward", (x,), threads)
-        copy = ELEMENTWISE["copy"].op
-        case.impls["roof"] = lambda: _kernels.unary(_kernels.FORWARD, copy, x, out)
-    else:
-        b = getattr(fastact, name + "_backward")
-        case.impls["fastact"] = lambda: b(g, x, out=out)
-        base = baselines.BACKWARD.get(name)
-        if base is not None:
-            case.impls["numpy"] = lambda: base(g, x, out)
-        torch_fn = peers.torch_callable(name, "backward", (g, x), threads)
-        case.impls["roof"] = lambda: _kernels.binary(_kernels.ADD, -1, g, x, out)
-        case.roof = "add"
-    if torch_fn is not None:
-        case.impls["torch"] = torch_fn
+def all_ops():
+    return activation_names() + list(OTHER_OPS)
+
+
+def _base(name):
+    for base, variants in VARIANTS.items():
+        for v, params in variants:
+            if v == name:
+                return base, dict(params)
+    return name, dict(PARAMS.get(name, {}))
+
+
+def _matrix(n, cols):
+    return (max(n // cols, 1), cols) if n >= cols else (n,)
+
+
+def activation_shape(name, n):
+    return _matrix(n, ROW) if _base(name)[0] in ROW_OPS else (n,)
+
+
+def catalog(ops=None, sizes=(10**3, 10**6), dtypes=("float32",), mode="quick",
+            directions=None):
+    """The Specs for these ops (default: every op), sizes (activations, softmax
+    cross-entropy, RunningStats, initializers), dtypes and normalization mode."""
+    ops = list(ops) if ops is not None else all_ops()
+    out = []
+    for op in ops:
+        for dtype in dtypes:
+            out += _specs_of(op, sizes, dtype, mode)
+    if directions:
+        out = [s for s in out if any(d in s.direction for d in directions)]
+    return out
+
+
+def _specs_of(op, sizes, dtype, mode):
+    if op == "batch_norm":
+        return [Spec("batch_norm", op, d, dtype, shape, layout)
+                for layout, shape in BN_SHAPES[mode] for d in BN_DIRECTIONS]
+    if op == "layer_norm":
+        return [Spec("layer_norm", op, d, dtype, LN_SHAPES[mode], "2d")
+                for d in ("forward", "backward")]
+    if op == "group_norm":
+        shape, groups = GN_SHAPES[mode]
+        return [Spec("group_norm", op, d, dtype, shape, f"G={groups}")
+                for d in ("forward", "backward")]
+    if op == "running_stats":
+        return [Spec("running_stats", op, "update", dtype, _matrix(n, 100)) for n in sizes]
+    if op == "softmax_cross_entropy":
+        return [Spec("softmax_cross_entropy", op, d, dtype, _matrix(n, CE_CLASSES))
+                for n in sizes for d in ("forward", "forward+backward")]
+    if op.startswith("init."):
+        name = op[len("init."):]
+        return [Spec("init", op, "create", dtype, _matrix(n, ROW)) for n in sizes
+                if name != "orthogonal" or n <= 10**6]
+    return [Spec("activation", op, d, dtype, activation_shape(op, n))
+            for n in sizes for d in ("forward", "backward")]
+
+
+# ---------------------------------------------------------------- availability
+def _has_baseline(spec):
+    if spec.family == "activation":
+        table = baselines.FORWARD if spec.direction == "forward" else baselines.BACKWARD
+        return spec.op in table
+    if spec.family == "init":
+        return spec.op[len("init."):] in baselines.INIT
+    return True
+
+
+def _has_peer(spec):
+    if not peers.available():
+        return False
+    if spec.family == "activation":
+        return peers.has_activation(spec.op, spec.direction)
+    if spec.family == "init":
+        return spec.op[len("init."):] in peers.INIT_NAMES
+    return spec.family in ("batch_norm", "layer_norm", "group_norm", "softmax_cross_entropy")
+
+
+def _module_attr(module, name):
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+# ---------------------------------------------------------------- building
+_COPY = ELEMENTWISE["copy"].op
+
+
+def _data(shape, dtype, seed):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _copy_roof(x):
+    dst = np.empty_like(x)
+    return lambda: _kernels.unary(_kernels.FORWARD, _COPY, x, dst)
+
+
+def _add_roof(a, b):
+    dst = np.empty_like(a)
+    return lambda: _kernels.binary(_kernels.ADD, -1, a, b, dst)
+
+
+def _first(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+def _checked(case, impls):
+    """Keep the implementations that run; a failing fastact call marks the op missing."""
+    for name, fn in impls.items():
+        if fn is None:
+            continue
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - reported, never hidden
+            if name == "fastact":
+                case.missing = f"fastact.{case.op} failed: {type(e).__name__}: {e}"
+            else:
+                case.notes.append(f"{name} dropped: {type(e).__name__}: {e}")
+            continue
+        case.impls[name] = fn
     return case
+
+
+def _activation_case(spec, threads):
+    base, params = _base(spec.op)
+    x = _data(spec.shape, spec.dtype, 0)
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape)
+    impls = {}
+    if base == "prelu":
+        params["weight"] = np.full(spec.shape[-1], 0.25, spec.dtype)
+    act = None
+    if base in fastact.activations():
+        try:
+            act = fastact.get_activation(base, **params)
+        except (TypeError, ValueError) as e:
+            case.missing = f"fastact.{base}: {e}"
+    else:
+        case.missing = f"fastact.{base} not in this build"
+    forward = spec.direction == "forward"
+    y = None
+    if act is not None:
+        try:
+            y = _first(act.forward(x))
+        except Exception as e:  # noqa: BLE001
+            case.missing = f"fastact.{base} failed: {type(e).__name__}: {e}"
+            act = None
+    base_params = {k: v for k, v in params.items() if k != "approximate"}
+    if y is None and spec.op in baselines.FORWARD:  # the output's shape, without fastact
+        y = baselines.FORWARD[spec.op](x, np.empty_like(x), **base_params)
+    g = _data(y.shape if y is not None else spec.shape, spec.dtype, 1)
+    if forward:
+        if act is not None:
+            out = np.empty_like(y)
+            impls["fastact"] = lambda: act.forward(x, out=out)
+        f = baselines.FORWARD.get(spec.op)
+        nout = np.empty_like(y if y is not None else x)
+        impls["numpy"] = f and (lambda: f(x, nout, **base_params))
+        roof = _copy_roof(x)
+    else:
+        if act is not None:
+            out = np.empty_like(x)
+            impls["fastact"] = lambda: act.backward(g, x, out=out)
+        f = baselines.BACKWARD.get(spec.op)
+        nout = np.empty_like(x)
+        impls["numpy"] = f and (lambda: f(g, x, nout, **base_params))
+        roof = _add_roof(x, _data(spec.shape, spec.dtype, 2))
+        case.roof_label = "a+b"
+    if peers.has_activation(spec.op, spec.direction) and g.shape == x.shape:
+        impls["torch"] = peers.activation(spec.op, spec.direction, x, g, np.empty_like(x),
+                                          threads, params)
+    impls["roof"] = roof
+    return _checked(case, impls)
+
+
+def _norm_params(C, dtype):
+    rng = np.random.default_rng(3)
+    w = (1 + 0.1 * rng.standard_normal(C)).astype(dtype)
+    b = (0.1 * rng.standard_normal(C)).astype(dtype)
+    return w, b
+
+
+def _streams(case, direction):
+    streams = STREAMS[direction]
+    case.roof_factor = streams / 2
+    case.roof_label = f"{streams} streams"
+
+
+def _batch_norm_case(spec, threads):
+    axis = -1 if spec.layout == "nhwc" else 1
+    x = _data(spec.shape, spec.dtype, 0) + 0.5
+    g = _data(spec.shape, spec.dtype, 1)
+    C = spec.shape[axis]
+    w, b = _norm_params(C, spec.dtype)
+    rm = np.zeros(C, spec.dtype) + 0.5
+    rv = np.ones(C, spec.dtype)
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
+    _streams(case, spec.direction)
+    training = spec.direction.startswith("train")
+    out = np.empty_like(x)
+    impls = {}
+    bn = getattr(fastact, "batch_norm", None)
+    bnb = getattr(fastact, "batch_norm_backward", None)
+    if bn is None or bnb is None:
+        case.missing = "fastact.batch_norm not in this build"
+    elif spec.direction.endswith("forward"):
+        impls["fastact"] = lambda: bn(x, w, b, rm, rv, training=training, axis=axis, out=out)
+    else:
+        _, mean, invstd = bn(x, w, b, rm.copy(), rv.copy(), training=training, axis=axis)
+        impls["fastact"] = lambda: bnb(g, x, w, mean, invstd, axis=axis, training=training,
+                                       out=out)
+    if spec.direction == "train forward":
+        impls["numpy"] = lambda: baselines.batch_norm_train(x, w, b, axis)
+    elif spec.direction == "eval forward":
+        impls["numpy"] = lambda: baselines.batch_norm_eval(x, w, b, rm, rv, axis)
+    else:
+        if training:
+            _, m, s = baselines.batch_norm_train(x, w, b, axis)
+            m, s = m.reshape(-1), s.reshape(-1)
+        else:
+            m, s = rm, 1 / np.sqrt(rv + 1e-5)
+        impls["numpy"] = lambda: baselines.batch_norm_backward(g, x, w, m, s, axis, training)
+    impls["torch"] = peers.batch_norm(spec.direction, x, g, np.empty_like(x), w, b, rm, rv,
+                                      axis, threads)
+    impls["roof"] = _copy_roof(x)
+    return _checked(case, impls)
+
+
+def _layer_norm_case(spec, threads):
+    x = _data(spec.shape, spec.dtype, 0) + 0.5
+    g = _data(spec.shape, spec.dtype, 1)
+    w, b = _norm_params(spec.shape[-1], spec.dtype)
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
+    _streams(case, spec.direction)
+    out = np.empty_like(x)
+    ln = getattr(fastact, "layer_norm", None)
+    lnb = getattr(fastact, "layer_norm_backward", None)
+    impls = {}
+    _, m, s = baselines.layer_norm(x, w, b)
+    if ln is None or lnb is None:
+        case.missing = "fastact.layer_norm not in this build"
+    elif spec.direction == "forward":
+        impls["fastact"] = lambda: ln(x, 1, w, b, out=out)
+    else:
+        _, mean, invstd = ln(x, 1, w, b)
+        impls["fastact"] = lambda: lnb(g, x, w, mean, invstd, out=out)
+    if spec.direction == "forward":
+        impls["numpy"] = lambda: baselines.layer_norm(x, w, b)
+    else:
+        impls["numpy"] = lambda: baselines.layer_norm_backward(g, x, w, m, s)
+    impls["torch"] = peers.layer_norm(spec.direction, x, g, np.empty_like(x), w, b, threads)
+    impls["roof"] = _copy_roof(x)
+    return _checked(case, impls)
+
+
+def _group_norm_case(spec, threads):
+    groups = int(spec.layout.split("=")[1])
+    x = _data(spec.shape, spec.dtype, 0) + 0.5
+    g = _data(spec.shape, spec.dtype, 1)
+    w, b = _norm_params(spec.shape[1], spec.dtype)
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
+    _streams(case, spec.direction)
+    out = np.empty_like(x)
+    gn = getattr(fastact, "group_norm", None)
+    gnb = getattr(fastact, "group_norm_backward", None)
+    impls = {}
+    _, m, s = baselines.group_norm(x, groups, w, b)
+    if gn is None or gnb is None:
+        case.missing = "fastact.group_norm not in this build"
+    elif spec.direction == "forward":
+        impls["fastact"] = lambda: gn(x, groups, w, b, out=out)
+    else:
+        _, mean, invstd = gn(x, groups, w, b)
+        impls["fastact"] = lambda: gnb(g, x, w, mean, invstd, num_groups=groups, out=out)
+    if spec.direction == "forward":
+        impls["numpy"] = lambda: baselines.group_norm(x, groups, w, b)
+    else:
+        impls["numpy"] = lambda: baselines.group_norm_backward(g, x, groups, w, m, s)
+    impls["torch"] = peers.group_norm(spec.direction, x, g, np.empty_like(x), groups, w, b,
+                                      threads)
+    impls["roof"] = _copy_roof(x)
+    return _checked(case, impls)
+
+
+def _running_stats_case(spec, threads):
+    batch = _data(spec.shape, spec.dtype, 0) + 100.0
+    features = spec.shape[-1] if len(spec.shape) > 1 else 1
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, roof_factor=0.5,
+                roof_label="1 stream")
+    impls = {}
+    cls = getattr(fastact, "RunningStats", None)
+    if cls is None:
+        case.missing = "fastact.RunningStats not in this build"
+    else:
+        stats = cls(features, axis=0) if len(spec.shape) > 1 else cls(1, axis=0)
+        impls["fastact"] = lambda: stats.update(batch)
+    state = {"count": 0, "mean": np.zeros(features), "m2": np.zeros(features)}
+    b2 = batch if len(spec.shape) > 1 else batch[:, None]
+    impls["numpy"] = lambda: baselines.running_stats_update(state, b2)
+    impls["roof"] = _copy_roof(batch)
+    return _checked(case, impls)
+
+
+def _cross_entropy_case(spec, threads):
+    logits = _data(spec.shape, spec.dtype, 0) * 3
+    if logits.ndim == 1:
+        logits = logits[None, :]
+    labels = np.random.default_rng(1).integers(0, logits.shape[1], logits.shape[0])
+    forward = spec.direction == "forward"
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape,
+                roof_factor=0.5 if forward else 1.0, roof_label="1 stream" if forward
+                else "copy")
+    impls = {}
+    cls = _module_attr("fastact.nn", "SoftmaxCrossEntropy")
+    if cls is None:
+        case.missing = "fastact.nn.SoftmaxCrossEntropy not in this build"
+    else:
+        loss = cls()
+        if forward:
+            impls["fastact"] = lambda: loss.forward(logits, labels)
+        else:
+            impls["fastact"] = lambda: (loss.forward(logits, labels), loss.backward())
+    if forward:
+        impls["numpy"] = lambda: baselines.softmax_cross_entropy(logits, labels)
+    else:
+        impls["numpy"] = lambda: (baselines.softmax_cross_entropy(logits, labels),
+                                  baselines.softmax_cross_entropy_backward(logits, labels))
+    impls["torch"] = peers.softmax_cross_entropy(spec.direction, logits, labels, threads)
+    impls["roof"] = _copy_roof(logits)
+    return _checked(case, impls)
+
+
+def _init_case(spec, threads):
+    name = spec.op[len("init."):]
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, roof_factor=0.5,
+                roof_label="1 stream")
+    shape = spec.shape if len(spec.shape) > 1 else (1, spec.shape[0])
+    dtype = np.dtype(spec.dtype)
+    impls = {}
+    fn = _module_attr("fastact.init", name)
+    if fn is None:
+        case.missing = f"fastact.init.{name} not in this build"
+    else:
+        impls["fastact"] = lambda: fn(shape, dtype=dtype, rng=0)
+    rng = np.random.default_rng(0)
+    base = baselines.INIT.get(name)
+    impls["numpy"] = base and (lambda: base(rng, shape, dtype))
+    impls["torch"] = peers.initializer(name, shape, dtype, threads)
+    impls["roof"] = _copy_roof(np.zeros(shape, dtype))
+    return _checked(case, impls)
+
+
+_BUILDERS = {
+    "activation": _activation_case, "batch_norm": _batch_norm_case,
+    "layer_norm": _layer_norm_case, "group_norm": _group_norm_case,
+    "running_stats": _running_stats_case, "softmax_cross_entropy": _cross_entropy_case,
+    "init": _init_case,
+}
