@@ -100,7 +100,8 @@ def activation(name, direction, x, g, out, threads, params=None):
             return lambda: fwd.out(tx, -1, False, out=to)
         y = fwd.default(tx, -1, False)
         bwd = getattr(aten, f"_{name}_backward_data").out
-        return lambda: bwd(tg, y, -1, tx.dtype, out=to)
+        out_name = bwd._schema.arguments[-1].name  # 'out' or 'grad_input'
+        return lambda: bwd(tg, y, -1, tx.dtype, **{out_name: to})
     if name == "prelu":
         w = torch.from_numpy(params["weight"]) if hasattr(params.get("weight"), "shape") \
             else torch.full((1,), 0.25, dtype=tx.dtype)

@@ -26,7 +26,8 @@ def _ints(text):
     try:
         values = [int(float(v)) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}") from None
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected positive numbers, got {text!r}")
     return values
@@ -100,16 +101,16 @@ def measure(settings, progress=None):
                           settings["norm_mode"], settings["directions"])
     rows = []
     total = len(specs) * len(settings["threads"])
-    for nt in settings["threads"]:
-        with fastact.num_threads(nt):
-            for spec in specs:
-                if progress:
-                    progress(len(rows) + 1, total, f"{spec.id} {nt}t")
+    for spec in specs:
+        for nt in settings["threads"]:  # thread counts adjacent: the table compares them
+            if progress:
+                progress(len(rows) + 1, total, f"{spec.id} {nt}t")
+            with fastact.num_threads(nt):
                 case = spec.build(nt)
                 timings = {} if case.missing else measure_group(
                     case.impls, repeats=settings["repeats"], min_time=settings["min_time"])
-                rows.append(report.row(case, nt, timings))
-                del case
+            rows.append(report.row(case, nt, timings))
+            del case
     return rows
 
 

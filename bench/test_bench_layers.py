@@ -1,0 +1,16 @@
+"""Softmax cross-entropy (forward, forward + backward) and the initializers, float32 and
+float64: fastact, the numpy baseline, PyTorch when installed, and the roof. Skipped with
+"fastact.... not in this build" where this build lacks them."""
+
+from conftest import DTYPES
+
+from fastact.benchmarks import cases
+
+
+def specs(sizes, mode):
+    ops = ["softmax_cross_entropy"] + [o for o in cases.OTHER_OPS if o.startswith("init.")]
+    return cases.catalog(ops, sizes, DTYPES, mode)
+
+
+def test_layers(spec, impl, run_case):
+    run_case(spec, impl)

@@ -1,0 +1,16 @@
+"""BatchNorm (train/eval, forward/backward; 2-D, NCHW and NHWC), LayerNorm, GroupNorm and
+RunningStats.update, float32 and float64: fastact, the numpy baseline, PyTorch when installed,
+and the roof (a parallel copy of the same array; N streams = N/2 copies)."""
+
+from conftest import DTYPES
+
+from fastact.benchmarks import cases
+
+
+def specs(sizes, mode):
+    return cases.catalog(("batch_norm", "layer_norm", "group_norm", "running_stats"), sizes,
+                         DTYPES, mode)
+
+
+def test_normalization(spec, impl, run_case):
+    run_case(spec, impl)
