@@ -14,11 +14,11 @@ HELP = "benchmark fastact against numpy, PyTorch (if installed) and the memory r
 
 QUICK_SIZES = (10**3, 10**6)
 FULL_SIZES = (10**3, 10**5, 10**6, 10**7)
-# (sizes, dtypes, normalization shapes, repeats, seconds per sample) per mode
+# (sizes, dtypes, normalization shapes, repeats, seconds per sample, warm-up calls) per mode
 MODES = {
-    "quick": (QUICK_SIZES, ("float32",), "quick", 5, 0.004),
-    "check": (FULL_SIZES, ("float32",), "full", 7, 0.01),
-    "full": (FULL_SIZES, ("float32", "float64"), "full", 9, 0.02),
+    "quick": (QUICK_SIZES, ("float32",), "quick", 5, 0.004, 1),
+    "check": (FULL_SIZES, ("float32",), "full", 7, 0.01, 2),
+    "full": (FULL_SIZES, ("float32", "float64"), "full", 9, 0.02, 2),
 }
 
 
@@ -63,7 +63,7 @@ def add_arguments(parser):
 def plan(args, known_ops, default_threads):
     """The run's settings from the arguments: a dict, or raise ValueError on bad input."""
     mode = "full" if args.full else "check" if args.check else "quick"
-    sizes, dtypes, norm_mode, repeats, min_time = MODES[mode]
+    sizes, dtypes, norm_mode, repeats, min_time, warmup = MODES[mode]
     ops = args.ops or list(known_ops)
     unknown = [o for o in ops if o not in known_ops]
     if unknown:
@@ -76,7 +76,7 @@ def plan(args, known_ops, default_threads):
         "mode": mode, "ops": ops, "sizes": tuple(args.sizes or sizes), "dtypes": dtypes,
         "norm_mode": norm_mode, "threads": tuple(args.threads or (default_threads,)),
         "directions": args.directions, "repeats": args.repeats or repeats,
-        "min_time": min_time,
+        "min_time": min_time, "warmup": warmup,
     }
 
 
@@ -108,7 +108,8 @@ def measure(settings, progress=None):
             with fastact.num_threads(nt):
                 case = spec.build(nt)
                 timings = {} if case.missing else measure_group(
-                    case.impls, repeats=settings["repeats"], min_time=settings["min_time"])
+                    case.impls, repeats=settings["repeats"], min_time=settings["min_time"],
+                    warmup=settings["warmup"])
             rows.append(report.row(case, nt, timings))
             del case
     return rows
