@@ -315,26 +315,37 @@ def _streams(case, direction):
     case.roof_label = f"{streams} streams"
 
 
-def _batch_norm_case(spec, threads):
-    axis = -1 if spec.layout == "nhwc" else 1
+def _norm_setup(spec, channels):
+    """(x, grad_output, weight, bias, output buffer, Case) of a normalization spec."""
     x = _data(spec.shape, spec.dtype, 0) + 0.5
     g = _data(spec.shape, spec.dtype, 1)
-    C = spec.shape[axis]
-    w, b = _norm_params(C, spec.dtype)
-    rm = np.zeros(C, spec.dtype) + 0.5
-    rv = np.ones(C, spec.dtype)
+    w, b = _norm_params(channels, spec.dtype)
     case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
     _streams(case, spec.direction)
+    return x, g, w, b, np.empty_like(x), case
+
+
+def _fastact_pair(case, name):
+    """fastact.NAME and fastact.NAME_backward, or (None, None) with the case marked missing."""
+    f, fb = getattr(fastact, name, None), getattr(fastact, name + "_backward", None)
+    if f is None or fb is None:
+        case.missing = f"fastact.{name} not in this build"
+        return None, None
+    return f, fb
+
+
+def _batch_norm_case(spec, threads):
+    axis = -1 if spec.layout == "nhwc" else 1
+    C = spec.shape[axis]
+    x, g, w, b, out, case = _norm_setup(spec, C)
+    rm = np.zeros(C, spec.dtype) + 0.5
+    rv = np.ones(C, spec.dtype)
     training = spec.direction.startswith("train")
-    out = np.empty_like(x)
     impls = {}
-    bn = getattr(fastact, "batch_norm", None)
-    bnb = getattr(fastact, "batch_norm_backward", None)
-    if bn is None or bnb is None:
-        case.missing = "fastact.batch_norm not in this build"
-    elif spec.direction.endswith("forward"):
+    bn, bnb = _fastact_pair(case, "batch_norm")
+    if bn is not None and spec.direction.endswith("forward"):
         impls["fastact"] = lambda: bn(x, w, b, rm, rv, training=training, axis=axis, out=out)
-    else:
+    elif bn is not None:
         _, mean, invstd = bn(x, w, b, rm.copy(), rv.copy(), training=training, axis=axis)
         impls["fastact"] = lambda: bnb(g, x, w, mean, invstd, axis=axis, training=training,
                                        out=out)
@@ -356,57 +367,38 @@ def _batch_norm_case(spec, threads):
 
 
 def _layer_norm_case(spec, threads):
-    x = _data(spec.shape, spec.dtype, 0) + 0.5
-    g = _data(spec.shape, spec.dtype, 1)
-    w, b = _norm_params(spec.shape[-1], spec.dtype)
-    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
-    _streams(case, spec.direction)
-    out = np.empty_like(x)
-    ln = getattr(fastact, "layer_norm", None)
-    lnb = getattr(fastact, "layer_norm_backward", None)
+    x, g, w, b, out, case = _norm_setup(spec, spec.shape[-1])
     impls = {}
-    _, m, s = baselines.layer_norm(x, w, b)
-    if ln is None or lnb is None:
-        case.missing = "fastact.layer_norm not in this build"
-    elif spec.direction == "forward":
-        impls["fastact"] = lambda: ln(x, 1, w, b, out=out)
-    else:
-        _, mean, invstd = ln(x, 1, w, b)
-        impls["fastact"] = lambda: lnb(g, x, w, mean, invstd, out=out)
+    ln, lnb = _fastact_pair(case, "layer_norm")
     if spec.direction == "forward":
+        impls["fastact"] = ln and (lambda: ln(x, 1, w, b, out=out))
         impls["numpy"] = lambda: baselines.layer_norm(x, w, b)
     else:
+        if ln is not None:
+            _, mean, invstd = ln(x, 1, w, b)
+            impls["fastact"] = lambda: lnb(g, x, w, mean, invstd, out=out)
+        _, m, s = baselines.layer_norm(x, w, b)
         impls["numpy"] = lambda: baselines.layer_norm_backward(g, x, w, m, s)
-    impls["torch"] = peers.layer_norm(spec.direction, x, g, np.empty_like(x), w, b, threads)
+    impls["torch"] = peers.layer_norm(spec.direction, x, g, w, b, threads)
     impls["roof"] = _copy_roof(x)
     return _checked(case, impls)
 
 
 def _group_norm_case(spec, threads):
     groups = int(spec.layout.split("=")[1])
-    x = _data(spec.shape, spec.dtype, 0) + 0.5
-    g = _data(spec.shape, spec.dtype, 1)
-    w, b = _norm_params(spec.shape[1], spec.dtype)
-    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, spec.layout)
-    _streams(case, spec.direction)
-    out = np.empty_like(x)
-    gn = getattr(fastact, "group_norm", None)
-    gnb = getattr(fastact, "group_norm_backward", None)
+    x, g, w, b, out, case = _norm_setup(spec, spec.shape[1])
     impls = {}
-    _, m, s = baselines.group_norm(x, groups, w, b)
-    if gn is None or gnb is None:
-        case.missing = "fastact.group_norm not in this build"
-    elif spec.direction == "forward":
-        impls["fastact"] = lambda: gn(x, groups, w, b, out=out)
-    else:
-        _, mean, invstd = gn(x, groups, w, b)
-        impls["fastact"] = lambda: gnb(g, x, w, mean, invstd, num_groups=groups, out=out)
+    gn, gnb = _fastact_pair(case, "group_norm")
     if spec.direction == "forward":
+        impls["fastact"] = gn and (lambda: gn(x, groups, w, b, out=out))
         impls["numpy"] = lambda: baselines.group_norm(x, groups, w, b)
     else:
+        if gn is not None:
+            _, mean, invstd = gn(x, groups, w, b)
+            impls["fastact"] = lambda: gnb(g, x, w, mean, invstd, num_groups=groups, out=out)
+        _, m, s = baselines.group_norm(x, groups, w, b)
         impls["numpy"] = lambda: baselines.group_norm_backward(g, x, groups, w, m, s)
-    impls["torch"] = peers.group_norm(spec.direction, x, g, np.empty_like(x), groups, w, b,
-                                      threads)
+    impls["torch"] = peers.group_norm(spec.direction, x, g, groups, w, b, threads)
     impls["roof"] = _copy_roof(x)
     return _checked(case, impls)
 

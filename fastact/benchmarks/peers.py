@@ -32,6 +32,14 @@ def available():
     return torch_module() is not None
 
 
+def _torch(threads):
+    """The torch module set to `threads` threads, or None."""
+    torch = torch_module()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return torch
+
+
 # name -> (aten op, extra positional arguments[, keyword arguments]) for the forward
 _FORWARD = {
     "relu": ("relu", ()), "sigmoid": ("sigmoid", ()), "tanh": ("tanh", ()),
@@ -87,10 +95,9 @@ def _overload(packet, *names):
 
 def activation(name, direction, x, g, out, threads, params=None):
     """Zero-argument callable for an activation's forward or backward, or None."""
-    torch = torch_module()
+    torch = _torch(threads)
     if torch is None:
         return None
-    torch.set_num_threads(threads)
     aten = torch.ops.aten
     tx, tg, to = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(out)
     params = params or {}
@@ -145,10 +152,9 @@ def _nchw(torch, a, axis):
 
 def batch_norm(direction, x, g, out, weight, bias, rm, rv, axis, threads, eps=1e-5):
     """BatchNorm: direction 'train forward', 'train backward', 'eval forward', 'eval backward'."""
-    torch = torch_module()
+    torch = _torch(threads)
     if torch is None:
         return None
-    torch.set_num_threads(threads)
     aten = torch.ops.aten
     tx, tg = _nchw(torch, x, axis), _nchw(torch, g, axis)
     to = _nchw(torch, out, axis)
@@ -167,11 +173,10 @@ def batch_norm(direction, x, g, out, weight, bias, rm, rv, axis, threads, eps=1e
         tg, tx, w, trm, trv, save_mean, save_invstd, training, eps, [True, True, True])
 
 
-def layer_norm(direction, x, g, out, weight, bias, threads, eps=1e-5):
-    torch = torch_module()
+def layer_norm(direction, x, g, weight, bias, threads, eps=1e-5):
+    torch = _torch(threads)
     if torch is None:
         return None
-    torch.set_num_threads(threads)
     aten = torch.ops.aten
     tx, tg = torch.from_numpy(x), torch.from_numpy(g)
     w, b = torch.from_numpy(weight), torch.from_numpy(bias)
@@ -183,11 +188,10 @@ def layer_norm(direction, x, g, out, weight, bias, threads, eps=1e-5):
                                                            [True, True, True])
 
 
-def group_norm(direction, x, g, out, num_groups, weight, bias, threads, eps=1e-5):
-    torch = torch_module()
+def group_norm(direction, x, g, num_groups, weight, bias, threads, eps=1e-5):
+    torch = _torch(threads)
     if torch is None:
         return None
-    torch.set_num_threads(threads)
     aten = torch.ops.aten
     tx, tg = torch.from_numpy(x), torch.from_numpy(g)
     w, b = torch.from_numpy(weight), torch.from_numpy(bias)
@@ -202,10 +206,9 @@ def group_norm(direction, x, g, out, num_groups, weight, bias, threads, eps=1e-5
 
 def softmax_cross_entropy(direction, logits, labels, threads):
     """Mean cross-entropy (forward), or forward and backward through autograd."""
-    torch = torch_module()
+    torch = _torch(threads)
     if torch is None:
         return None
-    torch.set_num_threads(threads)
     F = torch.nn.functional
     tl = torch.from_numpy(logits)
     tlab = torch.from_numpy(labels.astype("int64"))
