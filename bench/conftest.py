@@ -1,8 +1,9 @@
 """Shared machinery of the benchmark suites.
 
-Every suite module defines ``specs(full)`` (from ``fastact.benchmarks.cases``, the catalog the
-``python -m fastact bench`` report also uses) and a test taking ``spec``, ``impl`` and
-``run_case``; each (case, implementation) pair becomes one benchmark, grouped by case.
+Every suite module defines ``specs(sizes, mode, dtypes)`` (from ``fastact.benchmarks.cases``,
+the catalog the ``python -m fastact bench`` report also uses) and a test taking ``spec``,
+``impl`` and ``run_case``; each (case, implementation) pair becomes one benchmark, grouped by
+case.
 
 Small sizes by default, so the CI's single ``pytest bench --benchmark-disable`` pass is fast;
 ``--bench-full`` (or FASTACT_BENCH_FULL=1) selects the issue's sizes (1e3..1e7 elements,
@@ -36,7 +37,7 @@ def pytest_generate_tests(metafunc):
         return
     full = _full(metafunc.config)
     specs = metafunc.module.specs(sizes=FULL_SIZES if full else SMALL_SIZES,
-                                  mode="full" if full else "small")
+                                  mode="full" if full else "small", dtypes=DTYPES)
     pairs = [(s, impl) for s in specs for impl in s.impl_names()]
     metafunc.parametrize(("spec", "impl"), pairs,
                          ids=[f"{s.id}-{impl}" for s, impl in pairs])

@@ -3,13 +3,11 @@ fastact, the numpy baseline, PyTorch when installed, and the roof (a parallel co
 array for a forward, c = a + b for a backward, same thread count). Ops the issues name that
 this build lacks are skipped with "fastact.NAME not in this build"."""
 
-from conftest import DTYPES
-
 from fastact.benchmarks import cases
 
 
-def specs(sizes, mode):
-    return cases.catalog(cases.activation_names(), sizes, DTYPES, mode)
+def specs(sizes, mode, dtypes):
+    return cases.catalog(cases.activation_names(), sizes, dtypes, mode)
 
 
 def test_activation(spec, impl, run_case):

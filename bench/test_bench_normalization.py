@@ -2,14 +2,12 @@
 RunningStats.update, float32 and float64: fastact, the numpy baseline, PyTorch when installed,
 and the roof (a parallel copy of the same array; N streams = N/2 copies)."""
 
-from conftest import DTYPES
-
 from fastact.benchmarks import cases
 
 
-def specs(sizes, mode):
+def specs(sizes, mode, dtypes):
     return cases.catalog(("batch_norm", "layer_norm", "group_norm", "running_stats"), sizes,
-                         DTYPES, mode)
+                         dtypes, mode)
 
 
 def test_normalization(spec, impl, run_case):

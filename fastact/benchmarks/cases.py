@@ -94,8 +94,9 @@ class Spec:
 
     @property
     def id(self):
-        where = self.layout or f"n={self.n:.0e}".replace("+0", "")
-        return f"{self.op}-{self.direction.replace(' ', '_')}-{self.dtype}-{where}"
+        where = self.layout or f"n{self.n:.0e}".replace("+0", "")
+        name = f"{self.op}-{self.direction.replace(' ', '_')}-{self.dtype}-{where}"
+        return name.replace("=", "")  # usable in pytest -k expressions
 
     def impl_names(self):
         """The implementations this case will hold (fastact may still turn out missing)."""
