@@ -50,6 +50,13 @@ _FORWARD = {
     "hardtanh": ("hardtanh", (-1.0, 1.0)), "relu6": ("hardtanh", (0.0, 6.0)),
     "leaky_relu": ("leaky_relu", (0.01,)), "threshold": ("threshold", (0.0, 0.0)),
     "rrelu": ("leaky_relu", (_RRELU_EVAL_SLOPE,)),
+    "swish": ("silu", ()),  # swish with beta = 1 is silu
+}
+
+# Forwards PyTorch has no kernel for, written as a PyTorch user would (allocating).
+_COMPOSITE_FORWARD = {
+    "softsign": lambda torch, t: torch.nn.functional.softsign(t),
+    "gelu_sigmoid": lambda torch, t: t * torch.sigmoid(1.702 * t),
 }
 
 # name -> (aten op, takes the output instead of x, extra arguments after (g, x)[, keywords])
@@ -72,6 +79,7 @@ _BACKWARD = {
     "leaky_relu": ("leaky_relu_backward", False, (0.01, False)),
     "threshold": ("threshold_backward", False, (0.0,)),
     "rrelu": ("leaky_relu_backward", False, (_RRELU_EVAL_SLOPE, False)),
+    "swish": ("silu_backward", False, ()),  # without swish's grad_beta
 }
 
 _ELU_ARGS_FIRST = {"elu_backward"}  # aten.elu_backward(g, alpha, scale, input_scale, is_result, x)
@@ -83,7 +91,9 @@ def has_activation(name, direction):
         return False
     if name in ("softmax", "log_softmax", "prelu"):
         return True
-    return name in (_FORWARD if direction == "forward" else _BACKWARD)
+    if direction == "forward":
+        return name in _FORWARD or name in _COMPOSITE_FORWARD
+    return name in _BACKWARD
 
 
 def _overload(packet, *names):
@@ -115,6 +125,9 @@ def activation(name, direction, x, g, out, threads, params=None):
         if direction == "forward":
             return lambda: aten.prelu.default(tx, w)
         return lambda: aten._prelu_kernel_backward.default(tg, tx, w)
+    if direction == "forward" and name in _COMPOSITE_FORWARD:
+        composite = _COMPOSITE_FORWARD[name]
+        return lambda: composite(torch, tx)
     if direction == "forward":
         spec = _FORWARD.get(name)
         if spec is None:
