@@ -96,7 +96,7 @@ def gelu(x, out):
 
 
 def gelu_tanh(x, out):
-    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
     return np.multiply(0.5 * x, 1 + np.tanh(inner), out=out)
 
 
@@ -222,7 +222,7 @@ def gelu_backward(g, x, out):
 
 
 def gelu_tanh_backward(g, x, out):
-    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
     d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
     return np.multiply(g, d, out=out)
 
