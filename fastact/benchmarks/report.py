@@ -1,5 +1,5 @@
-"""Tables of benchmark results: plain text for the terminal, Markdown for the README, JSON for
-the record, and a PNG chart of the speedups (matplotlib, optional)."""
+"""Tables of benchmark results: plain text for the terminal (one block per op), Markdown for
+the README, JSON for the record, and a PNG chart of the speedups (matplotlib, optional)."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-import fastact
+from fastact._config import config
 
 from . import peers
 
@@ -28,101 +28,169 @@ def machine_header():
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
+    cfg = config()
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": cpu,
         "cpus_available": cores,
-        "cpu_capability": fastact.cpu_capability(),
-        "fastact": fastact.__version__,
+        "cpu_capability": cfg["cpu_capability"],
+        "openmp": cfg["openmp"],
+        "compiler": cfg["compiler"],
+        "fastact": cfg["version"],
         "numpy": np.__version__,
         "torch": peers.torch_version(),
         "python": platform.python_version(),
     }
 
 
+def header_line(header):
+    return ", ".join(f"{k} {v}" for k, v in header.items() if v is not None)
+
+
+def row(case, threads, timings):
+    """One flat dict per measured (case, thread count); times in seconds, None if absent."""
+    t = {k: v.median for k, v in timings.items()}
+    fa, roof = t.get("fastact"), t.get("roof")
+    return {
+        "op": case.op, "family": case.family, "direction": case.direction,
+        "dtype": case.dtype, "n": case.n, "shape": list(case.shape), "layout": case.layout,
+        "threads": threads, "roof_label": case.roof_label, "roof_factor": case.roof_factor,
+        "fastact_s": fa,
+        "fastact_spread": timings["fastact"].spread if "fastact" in timings else None,
+        "numpy_s": t.get("numpy"), "torch_s": t.get("torch"), "roof_s": roof,
+        "speedup_vs_numpy": _div(t.get("numpy"), fa),
+        "torch_over_fastact": _div(t.get("torch"), fa),
+        "fastact_over_roof": _div(fa, None if roof is None else roof * case.roof_factor),
+        "missing": case.missing, "notes": list(case.notes),
+    }
+
+
+def _div(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
 def _us(t):
-    return "-" if t is None else (f"{t * 1e6:.3g}" if t * 1e6 < 100 else f"{t * 1e6:.0f}")
+    if t is None:
+        return "-"
+    us = t * 1e6
+    return f"{us:.3g}" if us < 100 else f"{us:.0f}"
 
 
-def _ratio(a, b):
-    return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}"
+def _x(v):
+    return "-" if v is None else f"{v:.2f}"
 
 
-def rows(results):
-    """Flatten results to dicts: one per (case, threads)."""
-    out = []
-    for r in results:
-        t = {k: v.median for k, v in r["timings"].items()}
-        spread = r["timings"]["fastact"].spread
-        out.append({
-            "op": r["op"], "direction": r["direction"], "dtype": r["dtype"], "n": r["n"],
-            "threads": r["threads"], "roof_kind": r["roof"],
-            "fastact_s": t.get("fastact"), "fastact_spread": spread,
-            "numpy_s": t.get("numpy"), "torch_s": t.get("torch"), "roof_s": t.get("roof"),
-            "speedup_vs_numpy": None if t.get("numpy") is None else t["numpy"] / t["fastact"],
-            "torch_over_fastact": None if t.get("torch") is None else t["torch"] / t["fastact"],
-            "fastact_over_roof": t["fastact"] / t["roof"],
-        })
-    return out
+def _size(r):
+    if r["layout"]:
+        return f"{r['layout']} {'x'.join(map(str, r['shape']))}"
+    return f"{r['n']:.0e}".replace("+0", "")
 
 
-COLUMNS = ["op", "dir", "dtype", "n", "thr", "fastact µs", "±", "numpy µs", "np/fa",
-           "torch µs", "torch/fa", "roof µs", "fa/roof"]
+COLUMNS = ["op", "direction", "dtype", "size", "thr", "fastact µs", "±IQR", "numpy µs",
+           "np/fa", "torch µs", "torch/fa", "roof", "roof µs", "fa/roof"]
 
 
-def _cells(row):
-    return [row["op"], row["direction"][:3], row["dtype"], f"{row['n']:.0e}".replace("+0", ""),
-            str(row["threads"]), _us(row["fastact_s"]), f"{100 * row['fastact_spread']:.0f}%",
-            _us(row["numpy_s"]), _ratio(row["numpy_s"], row["fastact_s"]),
-            _us(row["torch_s"]), _ratio(row["torch_s"], row["fastact_s"]),
-            _us(row["roof_s"]), _ratio(row["fastact_s"], row["roof_s"])]
+def cells(r):
+    """The table cells of one row (strings, in COLUMNS order)."""
+    if r["fastact_s"] is None:
+        fa, spread = "not available", ""
+    else:
+        fa, spread = _us(r["fastact_s"]), f"{100 * (r['fastact_spread'] or 0):.0f}%"
+    roof_us = None if r["roof_s"] is None else r["roof_s"] * r["roof_factor"]
+    return [r["op"], r["direction"], r["dtype"], _size(r), str(r["threads"]), fa, spread,
+            _us(r["numpy_s"]), _x(r["speedup_vs_numpy"]), _us(r["torch_s"]),
+            _x(r["torch_over_fastact"]), r["roof_label"], _us(roof_us),
+            _x(r["fastact_over_roof"])]
 
 
 def text_table(table_rows):
-    cells = [COLUMNS] + [_cells(r) for r in table_rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
-    lines = []
-    for k, c in enumerate(cells):
-        lines.append("  ".join(v.rjust(w) if i > 1 else v.ljust(w)
-                               for i, (v, w) in enumerate(zip(c, widths))))
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    """Aligned columns, a blank line between ops."""
+    body = [cells(r) for r in table_rows]
+    widths = [max(len(c[i]) for c in [COLUMNS] + body) for i in range(len(COLUMNS))]
+
+    def line(c):
+        return "  ".join(v.rjust(w) if i > 4 and i != 11 else v.ljust(w)
+                         for i, (v, w) in enumerate(zip(c, widths))).rstrip()
+    lines = [line(COLUMNS), line(["-" * w for w in widths])]
+    previous = None
+    for r, c in zip(table_rows, body):
+        if previous is not None and r["op"] != previous:
+            lines.append("")
+        previous = r["op"]
+        lines.append(line(c))
     return "\n".join(lines)
 
 
-def markdown_table(table_rows, header):
-    out = ["Machine: " + ", ".join(f"{k} {v}" for k, v in header.items() if v is not None), "",
-           "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    out += ["| " + " | ".join(_cells(r)) + " |" for r in table_rows]
+LEGEND = ("times are medians over interleaved repeats after warm-up; ±IQR = interquartile "
+          "range / median of fastact's samples; np/fa and torch/fa = speedup of fastact; roof "
+          "= fastact's parallel copy (forward) or a + b (elementwise backward) of the same size "
+          "with the same threads, or N streams = N/2 copies (normalization); fa/roof = fastact "
+          "time / roof time")
+
+
+def markdown_table(table_rows, header, command=None):
+    out = [f"Machine: {header_line(header)}", ""]
+    if command:
+        out += [f"Command: `{command}`", ""]
+    out += [LEGEND, "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out += ["| " + " | ".join(cells(r)) + " |" for r in table_rows]
     return "\n".join(out) + "\n"
 
 
-def write_json(path, table_rows, header):
+def thread_scaling(table_rows, low=1, high=2):
+    """[(label, time at `low` threads / time at `high` threads)] per case measured at both."""
+    by_key = {}
+    for r in table_rows:
+        key = (r["op"], r["direction"], r["dtype"], _size(r))
+        by_key.setdefault(key, {})[r["threads"]] = r
+    out = []
+    for key, per in by_key.items():
+        if low in per and high in per:
+            out.append((" ".join(key), _div(per[low]["fastact_s"], per[high]["fastact_s"])))
+    return out
+
+
+def json_document(table_rows, header, verdicts=None, scaling=None):
+    doc = {"machine": header, "results": table_rows}
+    if scaling is not None:
+        doc["thread_scaling"] = [{"case": k, "speedup": v} for k, v in scaling]
+    if verdicts is not None:
+        doc["targets"] = [{"issue": t.issue, "target": t.text, "bound": t.bound,
+                           "at_most": t.at_most, "case": label, "ratio": value,
+                           "status": status, "note": note}
+                          for t, label, value, status, note in verdicts]
+    return doc
+
+
+def write_json(path, doc):
     with open(path, "w") as f:
-        json.dump({"machine": header, "results": table_rows}, f, indent=1)
+        json.dump(doc, f, indent=1)
 
 
-def write_png(path, table_rows):
-    """Bar chart: speedup over numpy (and over PyTorch) per op/direction at each size."""
+def write_png(path, table_rows, header):
+    """Horizontal bars: numpy time / fastact time and PyTorch time / fastact time per case."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{r['op']} {r['direction'][:3]} {r['n']:.0e} {r['threads']}t" for r in table_rows]
-    np_speed = [r["speedup_vs_numpy"] or 0 for r in table_rows]
-    torch_speed = [r["torch_over_fastact"] or 0 for r in table_rows]
-    fig, ax = plt.subplots(figsize=(10, max(3, 0.25 * len(labels))))
+    shown = [r for r in table_rows if r["fastact_s"] is not None]
+    labels = [f"{r['op']} {r['direction']} {r['dtype']} {_size(r)} {r['threads']}t"
+              for r in shown]
+    np_speed = [r["speedup_vs_numpy"] or 0 for r in shown]
+    torch_speed = [r["torch_over_fastact"] or 0 for r in shown]
+    fig, ax = plt.subplots(figsize=(10, max(3, 0.22 * len(labels) + 1)))
     y = np.arange(len(labels))
     ax.barh(y - 0.2, np_speed, 0.4, label="numpy time / fastact time")
     if any(torch_speed):
         ax.barh(y + 0.2, torch_speed, 0.4, label="PyTorch time / fastact time")
     ax.axvline(1, color="k", lw=0.8)
     ax.set_xscale("log")
-    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_yticks(y, labels, fontsize=6)
     ax.invert_yaxis()
-    ax.legend()
-    ax.set_title("fastact speedup (higher is better)")
+    ax.legend(loc="lower right")
+    ax.set_title(f"fastact speedup (higher is better)\n{header.get('cpu')}, "
+                 f"{header.get('cpu_capability')}, {header.get('date')}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
