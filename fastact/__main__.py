@@ -11,6 +11,7 @@ import sys
 COMMANDS = {
     "info": "fastact.cli.info",
     "bench": "fastact.cli.bench",
+    "train": "fastact.cli.train",
 }
 
 
