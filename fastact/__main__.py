@@ -12,6 +12,7 @@ COMMANDS = {
     "info": "fastact.cli.info",
     "bench": "fastact.cli.bench",
     "train": "fastact.cli.train",
+    "explore": "fastact.cli.explore",
 }
 
 

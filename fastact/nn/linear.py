@@ -24,6 +24,8 @@ class Linear(Module):
     init : the weight initializer (see ``fastact.nn._init``): None picks
         ``fastact.init.recommended`` for the activation that follows the layer in a
         ``Sequential`` (or ``nonlinearity``), else PyTorch's default U(+-1/sqrt(in_features)).
+        The bias is PyTorch's default U(+-1/sqrt(in_features)) when init is None, and zero
+        when an init is given (the convention of the initialization literature).
     nonlinearity : str, optional: the activation that follows, for the default init.
     rng : np.random.Generator, int seed or None.
     dtype : float32 (default) or float64, the parameters' dtype.
@@ -42,9 +44,11 @@ class Linear(Module):
         self._rng = _init.make_rng(rng)
         self._add_param("weight", _init.weight((self.out_features, self.in_features), init,
                                                nonlinearity, self._rng, self.dtype))
-        if bias:
+        if bias and init is None:
             self._add_param("bias", _init.bias(self.out_features, self.in_features, self._rng,
                                                self.dtype))
+        elif bias:
+            self._add_param("bias", np.zeros(self.out_features, dtype=self.dtype))
 
     def _init_for_activation(self, activation):
         """Re-draw the default weight for the activation that follows (called by Sequential)."""
