@@ -4,12 +4,13 @@ stable) and ``mse_loss``."""
 import numpy as np
 
 from . import _arrays
+from ._ext import _kernels
 
 __all__ = ["softmax_cross_entropy", "mse_loss"]
 
 
 def _labels(labels, n, num_classes):
-    lab = np.asarray(labels)
+    lab = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
     if lab.dtype.kind not in "iu":
         raise TypeError(f"labels must be an integer array, got dtype {lab.dtype}")
     if lab.shape != (n,):
@@ -49,18 +50,13 @@ def softmax_cross_entropy(logits, labels, reduction="mean"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     lab = _labels(labels, n, c)
     rdtype = _arrays.result_dtype((x, "logits"))
+    cdtype = _arrays.compute_dtype(rdtype)
     scale = 1.0 / n if reduction == "mean" and n else 1.0
-    xd = np.asarray(x, dtype=np.float64)
-    m = xd.max(axis=1, keepdims=True) if n else np.zeros((0, 1))
-    e = np.exp(xd - m)
-    s = e.sum(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(s[:, 0])
-    rows = np.arange(n)
-    losses = lse - xd[rows, lab]
-    grad = e / s
-    grad[rows, lab] -= 1.0
-    grad *= scale
-    return float(losses.sum() * scale), grad.astype(rdtype)
+    xw = _arrays.work_array(x, cdtype)
+    grad = np.empty((n, c), dtype=cdtype)
+    losses = np.empty(n, dtype=np.float64)
+    _kernels.softmax_xent(xw, lab, scale, grad, losses)
+    return float(losses.sum() * scale), grad.astype(rdtype, copy=False)
 
 
 def mse_loss(pred, target, reduction="mean"):

@@ -112,3 +112,49 @@ def test_loss_layers():
     np.testing.assert_allclose(mse.backward(), -2 * np.ones((5, 3)))
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="bad")
+
+
+def test_softmax_cross_entropy_threads_identical(threads):
+    rng = np.random.default_rng(7)
+    logits = (rng.standard_normal((4000, 37)) * 5).astype(np.float32)
+    labels = rng.integers(0, 37, 4000)
+    with fastact.num_threads(1):
+        ref = fastact.softmax_cross_entropy(logits, labels)
+    loss, grad = fastact.softmax_cross_entropy(logits, labels)
+    assert loss == ref[0]
+    np.testing.assert_array_equal(grad, ref[1])
+    losses, ref_grad = _ref_xent(logits, labels)
+    assert loss == pytest.approx(losses.mean(), rel=1e-12)
+    np.testing.assert_allclose(grad, ref_grad / 4000, rtol=1e-5, atol=1e-12)
+
+
+def test_softmax_cross_entropy_nonfinite_and_dtypes():
+    logits = np.array([[np.nan, 0.0], [np.inf, 0.0], [-np.inf, 0.0]])
+    loss, grad = fastact.softmax_cross_entropy(logits, [1, 1, 0])
+    assert np.isnan(loss)
+    assert np.isnan(grad[0]).all() and np.isnan(grad[1]).any()
+    # -inf logit for the true class: infinite loss, gradient (softmax - onehot) exact
+    assert fastact.softmax_cross_entropy(logits[2:], [0])[0] == np.inf
+    np.testing.assert_array_equal(fastact.softmax_cross_entropy(logits[2:], [1])[1], [[0, 0]])
+    half = np.array([[1.0, 2.0, 3.0]], np.float16)
+    loss, grad = fastact.softmax_cross_entropy(half, np.array([2], np.int8))
+    assert grad.dtype == np.float16
+    assert loss == pytest.approx(_ref_xent(half, [2])[0][0], rel=1e-12)
+    loss, grad = fastact.softmax_cross_entropy(np.array([[5, 1]], np.int64), [0])
+    assert grad.dtype == np.float64
+
+
+def test_clip_grad_norm_fused_sum_of_squares(threads):
+    import math
+    rng = np.random.default_rng(5)
+    big = (rng.standard_normal(300_001) * 1e3 + 1e4).astype(np.float32)
+    small = rng.standard_normal(17)
+    exact = math.sqrt(math.fsum(float(v) ** 2 for v in big.astype(np.float64))
+                      + math.fsum(float(v) ** 2 for v in small))
+    with fastact.num_threads(1):
+        ref = nn.clip_grad_norm_([big.copy(), small.copy()], 1e30)
+    assert nn.clip_grad_norm_([big, small], 1e30) == ref
+    assert ref == pytest.approx(exact, rel=1e-13)
+    assert nn.clip_grad_norm_([np.zeros(0), np.array([3.0, 4.0])], 10) == 5.0
+    strided = np.arange(12.0).reshape(3, 4)[:, ::-2]
+    assert nn.clip_grad_norm_([strided], 1e9) == pytest.approx(math.sqrt((strided ** 2).sum()))
