@@ -4,6 +4,8 @@ the registry, and the layers with state of their own: ``PReLU``, ``Swish`` (lear
 ``RReLU``, ``Softmax`` / ``LogSoftmax``.
 """
 
+import inspect
+
 import numpy as np
 
 import fastact
@@ -51,6 +53,17 @@ def _need(name):
     if not callable(fn):  # (fastact.softmax is a module until the function lands)
         raise NotImplementedError(f"fastact.{name} is not available in this build")
     return fn
+
+
+def _accepted(fn, kwargs):
+    """The keyword arguments of `kwargs` that fn takes (all of them if it takes **kwargs)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params}
 
 
 def _seed(rng):
@@ -145,8 +158,10 @@ class RReLU(Module):
 
     def backward(self, grad_output):
         x, noise, training = self._saved()
-        return _need("rrelu_backward")(grad_output, x, noise=noise, lower=self.lower,
-                                       upper=self.upper, training=training)
+        backward = _need("rrelu_backward")
+        kwargs = _accepted(backward, {"noise": noise, "lower": self.lower, "upper": self.upper,
+                                      "training": training})
+        return backward(grad_output, x, **kwargs)
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}"
