@@ -169,3 +169,24 @@ def test_activation_layer_matches_function(name):
     g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
     expected = fn.backward(g, output=y) if fn.from_output else fn.backward(g, x)
     np.testing.assert_array_equal(layer.backward(g), expected)
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="num_features"):
+        nn.BatchNorm(0)
+    with pytest.raises(ValueError, match="momentum"):
+        nn.BatchNorm(3, momentum=2.0)
+    with pytest.raises(ValueError, match="normalized_shape"):
+        nn.LayerNorm(())
+    with pytest.raises(ValueError, match="GroupNorm expected"):
+        nn.GroupNorm(2, 4)(np.zeros((2, 6)))
+    with pytest.raises(ValueError, match="num_parameters"):
+        nn.PReLU(0)
+    with pytest.raises(ValueError, match="pieces"):
+        nn.Maxout(3, 2, pieces=0)
+    with pytest.raises(TypeError, match="rng"):
+        nn.Linear(3, 2, rng="seed")
+    with pytest.raises(ValueError, match="no_such_init"):
+        nn.Linear(3, 2, init="no_such_init")
+    with pytest.raises(ValueError, match="activation 'nope' cannot be fused"):
+        nn.BatchNorm(3, activation="nope")

@@ -52,6 +52,7 @@ class BatchNorm(_Normalization):
         self.momentum = momentum
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
+        fastact.normalization._activation(activation)  # ValueError/TypeError now, not at forward
         self.activation = activation
         self.activation_name = (activation if isinstance(activation, str)
                                 else activation[0] if activation else None)
