@@ -190,3 +190,39 @@ def test_constructor_errors():
         nn.Linear(3, 2, init="no_such_init")
     with pytest.raises(ValueError, match="activation 'nope' cannot be fused"):
         nn.BatchNorm(3, activation="nope")
+
+
+def test_activation_registered_later_gets_a_layer(monkeypatch):
+    from fastact import registry
+    from fastact.nn import activation as nn_activation
+
+    monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))
+    monkeypatch.setattr(nn_activation, "ACTIVATION_CLASSES", dict(nn.ACTIVATION_CLASSES))
+    try:
+        _check_late_activation(registry)
+    finally:
+        vars(nn).pop("CubePlus", None)
+
+
+def _check_late_activation(registry):
+    from nn_gradcheck import check_network
+
+    def cube_plus(x, shift=0.0, out=None):
+        return np.asarray(x) ** 3 + shift
+
+    def cube_plus_derivative(x, shift=0.0, out=None):
+        return 3 * np.asarray(x) ** 2
+
+    def cube_plus_backward(grad_output, x=None, shift=0.0, output=None, out=None):
+        return grad_output * 3 * np.asarray(x) ** 2
+
+    registry.register("cube_plus", cube_plus, cube_plus_derivative, cube_plus_backward)
+    cls = nn.CubePlus
+    assert cls is nn.activation_class("cube_plus") and issubclass(cls, nn.Activation)
+    layer = cls(shift=1.0)
+    np.testing.assert_array_equal(layer(np.array([1.0, 2.0])), [2.0, 9.0])
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), cls(shift=0.5), nn.Linear(4, 2, rng=1))
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    check_network(model, x, np.array([0, 1, 0, 1, 1]), nn.SoftmaxCrossEntropy())
+    with pytest.raises(AttributeError, match="NoSuchLayer"):
+        nn.NoSuchLayer  # noqa: B018

@@ -23,6 +23,7 @@ from .activation import (
     Softmax,
     Swish,
     activation_class,
+    class_name,
 )
 from .dropout import Dropout
 from .linear import Linear
@@ -40,3 +41,15 @@ __all__ = [
     "Dropout", "Loss", "SoftmaxCrossEntropy", "MSELoss", "Optimizer", "SGD", "Adam",
     "clip_grad_norm_", "clip_grad_value_", *sorted(ACTIVATION_CLASSES),
 ]
+
+
+def __getattr__(name):
+    """Layer classes of activations registered after this module was imported."""
+    import fastact
+
+    for act in fastact.activations():
+        if class_name(act) == name and act != "maxout":
+            cls = activation_class(act)
+            globals()[name] = cls
+            return cls
+    raise AttributeError(f"module 'fastact.nn' has no attribute {name!r}")

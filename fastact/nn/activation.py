@@ -226,7 +226,10 @@ def activation_class(name):
     if name in _SPECIAL:
         return _SPECIAL[name]
     fastact.get_activation(name)  # ValueError listing the valid names
-    return ACTIVATION_CLASSES.get(class_name(name)) or _make_class(name)
+    cname = class_name(name)
+    if cname not in ACTIVATION_CLASSES:  # registered after this module was imported
+        ACTIVATION_CLASSES[cname] = _make_class(name)
+    return ACTIVATION_CLASSES[cname]
 
 
 ACTIVATION_CLASSES = {}
