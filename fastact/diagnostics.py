@@ -134,17 +134,17 @@ def plot_stats(rows, path, title=None, only_activations=True):
 
     shown = [r for r in rows if not only_activations or r["saturated"] is not None
              or r["dead"] is not None] or rows
-    n = len(shown)
-    fig, axes = plt.subplots(2, max(n, 1), figsize=(2.6 * max(n, 1), 5.2), squeeze=False)
-    for ax, r in zip(axes[0], shown):
+    n = max(len(shown), 1)
+    fig = plt.figure(figsize=(max(2.6 * n, 6), 5.2))
+    grid = fig.add_gridspec(2, n)
+    for k, r in enumerate(shown):
+        ax = fig.add_subplot(grid[0, k])
         values = np.ravel(np.asarray(r["output"], dtype=np.float64))
         ax.hist(values[np.isfinite(values)], bins=50)
         ax.set_title(f"{r['index']}: {r['layer']}\nmean {r['mean']:.2g} std {r['std']:.2g}",
                      fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in axes[1][1:]:
-        ax.remove()
-    ax = axes[1][0] if n == 1 else fig.add_subplot(2, 1, 2)
+    ax = fig.add_subplot(grid[1, :])
     idx = [r["index"] for r in rows]
     if any(r["grad_norm"] is not None for r in rows):
         ax.semilogy(idx, [r["grad_norm"] or math.nan for r in rows], "o-",

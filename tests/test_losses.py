@@ -158,3 +158,17 @@ def test_clip_grad_norm_fused_sum_of_squares(threads):
     assert nn.clip_grad_norm_([np.zeros(0), np.array([3.0, 4.0])], 10) == 5.0
     strided = np.arange(12.0).reshape(3, 4)[:, ::-2]
     assert nn.clip_grad_norm_([strided], 1e9) == pytest.approx(math.sqrt((strided ** 2).sum()))
+
+
+def test_softmax_cross_entropy_one_element_and_layouts():
+    loss, grad = fastact.softmax_cross_entropy([[3.0]], [0])
+    assert loss == 0.0 and grad.tolist() == [[0.0]]
+    rng = np.random.default_rng(2)
+    f = np.asfortranarray(rng.standard_normal((6, 4)).astype(np.float32))
+    labels = rng.integers(0, 4, 6).astype(np.uint8)
+    loss, grad = fastact.softmax_cross_entropy(f, labels)
+    ref_loss, ref_grad = fastact.softmax_cross_entropy(np.ascontiguousarray(f), labels)
+    assert loss == ref_loss
+    np.testing.assert_array_equal(grad, ref_grad)
+    with pytest.raises(TypeError, match="labels"):
+        fastact.softmax_cross_entropy(f, labels.astype(bool))

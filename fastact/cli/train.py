@@ -128,6 +128,7 @@ def plot_history(history, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     epochs = range(1, len(history["train_loss"]) + 1)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -139,6 +140,8 @@ def plot_history(history, path):
     ax2.plot(epochs, [100 * a for a in history["val_acc"]])
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("validation accuracy (%)")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
