@@ -25,9 +25,24 @@ def fake_init(monkeypatch):
     module.kaiming_uniform = make("kaiming_uniform", 1.0)
     module.kaiming_normal = make("kaiming_normal", 2.0)
     module.xavier_normal = make("xavier_normal", 3.0)
-    module.recommended = lambda activation: {
-        "relu": ("kaiming_normal", {"nonlinearity": "relu"}),
-        "sigmoid": "xavier_normal"}[activation]
+    class Recommendation:  # callable, like fastact.init's
+        def __init__(self, name, params):
+            self.name, self.params = name, params
+
+        def __call__(self, shape, *, dtype=np.float32, rng=None):
+            return getattr(module, self.name)(shape, **self.params, dtype=dtype, rng=rng)
+
+    def recommended(activation):
+        name = getattr(activation, "name", activation)  # a name or a registry Activation
+        calls.append(("recommended", name, getattr(activation, "params", None)))
+        table = {"relu": ("kaiming_normal", {"nonlinearity": "relu"}),
+                 "sigmoid": "xavier_normal",
+                 "leaky_relu": Recommendation("kaiming_normal", {"a": 0.2})}
+        if name not in table:
+            raise ValueError(f"no recommendation for activation {name!r}")
+        return table[name]
+
+    module.recommended = recommended
     monkeypatch.setitem(sys.modules, "fastact.init", module)
     return calls
 
@@ -47,6 +62,21 @@ def test_sequential_uses_recommended_for_the_following_activation(fake_init):
     assert ("kaiming_normal", (4, 3), {"nonlinearity": "relu"}) in fake_init
     fused = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm(4, activation="relu"))
     assert (fused[0].params["weight"] == 2.0).all()
+
+
+def test_recommended_gets_the_activation_parameters(fake_init):
+    model = nn.Sequential(nn.Linear(3, 4), nn.Activation("sigmoid"))
+    assert ("recommended", "sigmoid", {}) in fake_init
+    assert (model[0].params["weight"] == 3.0).all()
+    if "leaky_relu" in __import__("fastact").activations():
+        nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(negative_slope=0.2))
+        assert ("recommended", "leaky_relu", {"negative_slope": 0.2}) in fake_init
+        assert ("kaiming_normal", (4, 3), {"a": 0.2}) in fake_init
+
+
+def test_no_recommendation_falls_back_to_the_default(fake_init):
+    layer = nn.Linear(3, 4, nonlinearity="unlisted")
+    assert (layer.params["weight"] == 1.0).all()  # kaiming_uniform(a=sqrt(5))
 
 
 def test_explicit_init_wins(fake_init):

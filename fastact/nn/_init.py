@@ -3,10 +3,12 @@ PyTorch's default for ``nn.Linear`` (one small private function below).
 
 An ``init`` argument of a layer may be
 - None: ``fastact.init.recommended(activation)`` when the activation that follows the layer is
-  known, else PyTorch's default (kaiming_uniform with a = sqrt(5));
+  known (a name, or the registry's Activation with its parameters) and has a recommendation,
+  else PyTorch's default (kaiming_uniform with a = sqrt(5));
 - a string: the name of a ``fastact.init`` function (``'xavier_uniform'``, ``'kaiming_normal'``);
 - a ``(name, kwargs)`` pair: the same, with parameters (``('normal', {'std': 0.01})``);
-- a callable ``init(shape, rng=..., dtype=...) -> ndarray``.
+- a callable ``init(shape, rng=..., dtype=...) -> ndarray`` (such as the Recommendation that
+  ``fastact.init.recommended`` returns).
 """
 
 import importlib
@@ -79,8 +81,14 @@ def weight(shape, init, activation, rng, dtype):
     module = init_module()
     if module is None:
         return _torch_default_weight(shape, rng, dtype)
+    rec = None
     if activation is not None and hasattr(module, "recommended"):
-        fn, kwargs = _resolve(module.recommended(activation), "recommended init")
+        try:
+            rec = module.recommended(activation)
+        except (ValueError, TypeError):  # an activation it has no recommendation for
+            rec = None
+    if rec is not None:
+        fn, kwargs = _resolve(rec, "recommended init")
         return _call(fn, shape, rng, dtype, kwargs)
     return _call(module.kaiming_uniform, shape, rng, dtype, {"a": math.sqrt(5)})
 

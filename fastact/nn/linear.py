@@ -26,7 +26,8 @@ class Linear(Module):
         ``Sequential`` (or ``nonlinearity``), else PyTorch's default U(+-1/sqrt(in_features)).
         The bias is PyTorch's default U(+-1/sqrt(in_features)) when init is None, and zero
         when an init is given (the convention of the initialization literature).
-    nonlinearity : str, optional: the activation that follows, for the default init.
+    nonlinearity : str or fastact Activation, optional: the activation that follows, for the
+        default init.
     rng : np.random.Generator, int seed or None.
     dtype : float32 (default) or float64, the parameters' dtype.
 

@@ -211,12 +211,13 @@ class Sequential(Module):
 
 
 def _following_activation(rest):
-    """The name of the activation that follows a layer (skipping normalization and dropout),
-    or None when another weight layer or nothing comes first."""
+    """The activation that follows a layer (skipping normalization and dropout): the registry's
+    Activation (with its parameters) or a name; None when another weight layer or nothing comes
+    first."""
     for layer in rest:
         name = getattr(layer, "activation_name", None)
         if name is not None:
-            return name
+            return getattr(layer, "fn", None) or name
         if layer.params and not getattr(layer, "passes_activation", False):
             return None
     return None
