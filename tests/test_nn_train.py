@@ -42,7 +42,7 @@ def test_history_and_batchnorm_dropout_run():
     data = train.load_digits_split(0.2, seed=1)
     from fastact.cli._nets import build_mlp
     model = build_mlp(64, 10, 2, 32, "relu", None, True, 0.1, rng=1)
-    hist = train.train(model, data, train.make_optimizer("sgd", model, None), 3)
+    hist = train.train(model, data, train.make_optimizer("sgd", model, 0.05), 3)
     assert len(hist["val_acc"]) == 3
     assert hist["train_loss"][-1] < hist["train_loss"][0]
     assert hist["val_acc"][-1] > 0.8
