@@ -225,7 +225,9 @@ def activation_class(name):
     """The layer class for a registered activation name."""
     if name in _SPECIAL:
         return _SPECIAL[name]
-    fastact.get_activation(name)  # ValueError listing the valid names
+    if name not in fastact.activations():
+        raise ValueError(f"unknown activation {name!r}; expected one of "
+                         f"{', '.join(fastact.activations())}")
     cname = class_name(name)
     if cname not in ACTIVATION_CLASSES:  # registered after this module was imported
         ACTIVATION_CLASSES[cname] = _make_class(name)
