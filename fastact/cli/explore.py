@@ -15,7 +15,8 @@ def add_arguments(parser):
 
     parser.add_argument("--activation", default="tanh", help="any registered activation")
     parser.add_argument("--init", default="normal", choices=INIT_CHOICES)
-    parser.add_argument("--std", type=float, default=0.01, help="std for --init normal")
+    parser.add_argument("--std", type=float, default=0.01,
+                        help="std for --init normal (the bound for --init uniform)")
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--width", type=int, default=500)
     parser.add_argument("--samples", type=int, default=1000, help="rows of N(0, 1) input")

@@ -20,7 +20,8 @@ def add_arguments(parser):
     parser.add_argument("--init", default="default", choices=INIT_CHOICES,
                         help="weight initializer (default: fastact.init.recommended for the "
                              "activation, or PyTorch's default)")
-    parser.add_argument("--std", type=float, default=0.01, help="std for --init normal")
+    parser.add_argument("--std", type=float, default=0.01,
+                        help="std for --init normal (the bound for --init uniform)")
     parser.add_argument("--depth", type=int, default=2, help="hidden layers")
     parser.add_argument("--width", type=int, default=128, help="units per hidden layer")
     parser.add_argument("--batchnorm", action="store_true", help="BatchNorm after each Linear")
