@@ -29,6 +29,7 @@ CSRC = os.path.join("fastact", "_ext", "csrc")
 ISA_SOURCES = [os.path.join(CSRC, f) for f in ("fa_act.c", "fa_norm.c", "fa_special.c")]
 COMMON_SOURCES = [os.path.join(CSRC, f) for f in ("fa_dispatch.c", "fa_parallel.c",
                                                   "fa_norm_run.c", "fa_special_run.c")]
+COMMON_SOURCES.append(os.path.join(CSRC, "fa_loss.c"))  # losses of the layer API
 
 DEBUG = os.environ.get("FASTACT_DEBUG", "") not in ("", "0")
 IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")

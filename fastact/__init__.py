@@ -17,6 +17,7 @@ from . import (
     _cpu,  # noqa: F401  (selects the CPU capability before any kernel runs)
     elementwise,
     init,  # noqa: F401  (fastact.init; its names stay in that namespace)
+    losses,
     normalization,
     parametric,
     registry,
@@ -27,6 +28,7 @@ from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads
 from ._version import __version__
 from .elementwise import *  # noqa: F403
+from .losses import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .parametric import *  # noqa: F403
 from .registry import *  # noqa: F403
@@ -35,6 +37,8 @@ from .softmax import *  # noqa: F403
 __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
-    *elementwise.__all__, *normalization.__all__, *parametric.__all__, *registry.__all__,
-    *softmax.__all__,
+    *elementwise.__all__, *losses.__all__, *normalization.__all__, *parametric.__all__,
+    *registry.__all__, *softmax.__all__,
 ]
+
+from . import nn  # noqa: E402, F401  (the layer API needs the functions above)

@@ -11,6 +11,8 @@ import sys
 COMMANDS = {
     "info": "fastact.cli.info",
     "bench": "fastact.cli.bench",
+    "train": "fastact.cli.train",
+    "explore": "fastact.cli.explore",
 }
 
 

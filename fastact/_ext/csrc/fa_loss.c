@@ -1,0 +1,88 @@
+/* Softmax cross-entropy and the sum of squares behind clip_grad_norm_ (see fa_loss.h). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "fa_kernels.h"
+#include "fa_loss.h"
+
+#define FA_LOSS_GRAIN 32768 /* elements per thread below which a loop stays serial */
+
+#define FA_XENT_ROW(T)                                                                     \
+    static void fa_xent_row_##T(const T *x, int64_t label, ptrdiff_t c, double scale, T *g,  \
+                                double *loss)                                              \
+    {                                                                                      \
+        double m = x[0];                                                                   \
+        for (ptrdiff_t j = 1; j < c; j++)                                                  \
+            m = (double)x[j] > m || x[j] != x[j] ? (double)x[j] : m;                      \
+        double s = 0.0;                                                                    \
+        for (ptrdiff_t j = 0; j < c; j++)                                                  \
+            s += exp((double)x[j] - m);                                                    \
+        double inv = 1.0 / s;                                                              \
+        for (ptrdiff_t j = 0; j < c; j++)                                                  \
+            g[j] = (T)((exp((double)x[j] - m) * inv - (j == label ? 1.0 : 0.0)) * scale);  \
+        *loss = m + log(s) - (double)x[label];                                             \
+    }
+
+FA_XENT_ROW(float)
+FA_XENT_ROW(double)
+
+int fa_softmax_xent(int dt, const void *x, const int64_t *labels, ptrdiff_t n, ptrdiff_t c,
+                    double scale, void *grad, double *loss, int nthreads)
+{
+    int nt = fa_threads_for(n * c, nthreads, FA_LOSS_GRAIN);
+    (void)nt;
+    if (dt == FA_F32) {
+        const float *xs = (const float *)x;
+        float *gs = (float *)grad;
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (ptrdiff_t i = 0; i < n; i++)
+            fa_xent_row_float(xs + i * c, labels[i], c, scale, gs + i * c, loss + i);
+    } else {
+        const double *xs = (const double *)x;
+        double *gs = (double *)grad;
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (ptrdiff_t i = 0; i < n; i++)
+            fa_xent_row_double(xs + i * c, labels[i], c, scale, gs + i * c, loss + i);
+    }
+    return 0;
+}
+
+/* Eight float64 lanes, combined in a fixed order. */
+#define FA_SUMSQ_BLOCK_FN(T)                                                               \
+    static double fa_sumsq_block_##T(const T *x, ptrdiff_t n)                              \
+    {                                                                                      \
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                          \
+        ptrdiff_t i = 0;                                                                   \
+        for (; i + 8 <= n; i += 8)                                                         \
+            for (int k = 0; k < 8; k++)                                                    \
+                acc[k] += (double)x[i + k] * (double)x[i + k];                             \
+        for (; i < n; i++)                                                                 \
+            acc[i & 7] += (double)x[i] * (double)x[i];                                     \
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+    }
+
+FA_SUMSQ_BLOCK_FN(float)
+FA_SUMSQ_BLOCK_FN(double)
+
+int fa_sum_squares(int dt, const void *x, ptrdiff_t n, double *result, int nthreads)
+{
+    ptrdiff_t nblocks = (n + FA_SUMSQ_BLOCK - 1) / FA_SUMSQ_BLOCK;
+    double *part = (double *)malloc((size_t)(nblocks > 0 ? nblocks : 1) * sizeof(double));
+    if (part == NULL)
+        return -1;
+    int nt = fa_threads_for(n, nthreads, FA_LOSS_GRAIN);
+    (void)nt;
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (ptrdiff_t b = 0; b < nblocks; b++) {
+        ptrdiff_t start = b * FA_SUMSQ_BLOCK;
+        ptrdiff_t len = n - start < FA_SUMSQ_BLOCK ? n - start : FA_SUMSQ_BLOCK;
+        part[b] = dt == FA_F32 ? fa_sumsq_block_float((const float *)x + start, len)
+                               : fa_sumsq_block_double((const double *)x + start, len);
+    }
+    double total = 0.0;
+    for (ptrdiff_t b = 0; b < nblocks; b++)
+        total += part[b];
+    free(part);
+    *result = total;
+    return 0;
+}
