@@ -41,7 +41,8 @@ enum { FA_NP_MH = 0, FA_NP_ML, FA_NP_S, FA_NP_B, FA_NP_K, FA_NP_Q, FA_NP_R, FA_N
 
 /* res = (mean, M2) of x[0..n), n >= 1 */
 typedef void (*fa_norm_run_stats_fn)(const void *x, ptrdiff_t n, double *res);
-/* mean[j], m2[j] of column j < ncols over `rows` rows of stride ld (elements); work: 3 * ncols */
+/* mean[j], m2[j] of column j < ncols over `rows` rows of stride ld (elements); work: 64-byte
+ * aligned, 3 * ((ncols + 7) / 8 * 8 + 8) doubles */
 typedef void (*fa_norm_col_stats_fn)(const void *x, ptrdiff_t rows, ptrdiff_t ncols,
                                      ptrdiff_t ld, double *mean, double *m2, double *work);
 /* y = act(v) on a run of n elements with one channel's parameters p */
@@ -73,9 +74,13 @@ typedef void (*fa_norm_ln_apply_fn)(const void *x, void *y, ptrdiff_t n, const d
 typedef void (*fa_norm_ln_stats_apply_fn)(const void *xs, ptrdiff_t n, double *res,
                                           const void *xa, void *ya, const double *p,
                                           const void *w, const void *b);
-/* LayerNorm row backward, p = (mean, mh, ml, invstd): dx, and gw[i] += dy x_hat, gb[i] += dy */
-typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
-                                  const double *p, const void *w, double *gw, double *gb);
+/* LayerNorm backward of nr consecutive rows of n elements (mean, invstd per row): dx, and
+ * gw[i] += sum over the rows of dy x_hat, gb[i] += sum of dy; acc: 64-byte aligned workspace
+ * of 2 * FA_LN_ACC_STRIDE(n) T (two arrays whole cache lines plus one apart: no 4K aliasing) */
+#define FA_LN_ACC_STRIDE(n) (((n) + 15) / 16 * 16 + 16)
+typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t nr,
+                                  ptrdiff_t n, const double *mean, const double *invstd,
+                                  const void *w, double *gw, double *gb, void *acc);
 
 typedef struct {
     fa_norm_run_stats_fn run_stats[2];
