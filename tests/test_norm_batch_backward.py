@@ -4,8 +4,17 @@ and without a fused activation) and against central finite differences of the fo
 import numpy as np
 import pytest
 import reference_norm as ref
-from norm_util import (ACTS, LAYOUT_IDS, LAYOUTS, assert_close, central_diff, data, kink_safe,
-                       params, term_scale)
+from norm_util import (
+    ACTS,
+    LAYOUT_IDS,
+    LAYOUTS,
+    assert_close,
+    central_diff,
+    data,
+    kink_safe,
+    params,
+    term_scale,
+)
 
 import fastact
 
