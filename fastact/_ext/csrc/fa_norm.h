@@ -19,9 +19,11 @@
  *
  * Per-ISA kernels receive per-channel parameters already rounded to T, at offsets FA_NP_* of a
  * parameter block (run kernels: doubles p[FA_NP_COUNT]; column kernels: T arrays of stride pld).
- * The affine map is v = ((x - mh) - ml) * s + b where mh + ml is the channel's float64 center
- * split in two T values (x - mh is exact for data near the mean, so v stays exact far from
- * zero); dx = dv * k + ((x - mh) - ml) * q + r in the backward.
+ * The affine map is v = (x - mh) * s + c, c = b - ml * s, where mh + ml is the channel's float64
+ * center split in two T values: x - mh is exact for data near the mean, so v stays exact far
+ * from zero, and the three per-channel values (mh, s, c) are all the forward loads. The
+ * backward needs the centered value itself, d = (x - mh) - ml: dx = dv * k + d * q + r, and
+ * recomputes the activation's mask from v exactly as the forward computed it.
  *
  * Fused activation act (NULL = none): act[0] = lo, act[1] = hi, act[2] = slope;
  *   f(v) = min(max(v < 0 ? v * slope : v, lo), hi), a NaN bound meaning no bound;

@@ -146,7 +146,7 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 
 /* ---------------------------------------------------------------- forward */
 static inline __attribute__((always_inline)) void FN(run_apply_body)(
-    const T *restrict x, T *restrict y, ptrdiff_t n, T mh, T ml, T s, T b, const double *act,
+    const T *restrict x, T *restrict y, ptrdiff_t n, T mh, T s, T c, const double *act,
     const int has_act)
 {
     FA_ACT_LOAD
@@ -155,26 +155,40 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
         T *xy = y;
         _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
         {
-            T v = ((xy[i] - mh) - ml) * s + b;
+            T v = (xy[i] - mh) * s + c;
             xy[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
         }
         return;
     }
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T v = ((x[i] - mh) - ml) * s + b;
+        T v = (x[i] - mh) * s + c;
         y[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
     }
 }
 
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
 {
-    T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
+    T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], c = (T)p[FA_NP_B];
     if (act)
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, ml, s, b, act, 1);
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 1);
     else
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, ml, s, b, act, 0);
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 0);
 }
+
+/* Elements before the first cache-line boundary of p (at most n) */
+static inline ptrdiff_t FN(line_head)(const T *p, ptrdiff_t n)
+{
+    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)p & 63)) & 63) / (ptrdiff_t)sizeof(T);
+    return h < n ? h : n;
+}
+
+#define FA_COL_APPLY_SPAN(j0, j1)                                                             \
+    _Pragma("omp simd") for (ptrdiff_t j = (j0); j < (j1); j++)                              \
+    {                                                                                         \
+        T v = (xr[j] - mh[j]) * s[j] + b[j];                                                  \
+        yr[j] = has_act ? FN(act_f)(v, lo, hi, sl) : v;                                       \
+    }
 
 static inline __attribute__((always_inline)) void FN(col_apply_body)(
     const T *x, T *y, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm, ptrdiff_t pld,
@@ -182,20 +196,19 @@ static inline __attribute__((always_inline)) void FN(col_apply_body)(
 {
     FA_ACT_LOAD
     const T *restrict mh = prm + FA_NP_MH * pld;
-    const T *restrict ml = prm + FA_NP_ML * pld;
     const T *restrict s = prm + FA_NP_S * pld;
     const T *restrict b = prm + FA_NP_B * pld;
     /* one row per sweep: sweeping four rows at once (each parameter loaded once for four
-     * elements) measured 1.3-1.7x slower. x and y are either identical or disjoint: each
-     * element is read before it is written */
+     * elements) measured 1.3-1.7x slower. Each row in two spans split where y reaches a cache
+     * line boundary, so the main span's stores (and, when x and the parameters share y's
+     * offset in a cache line, its loads) are aligned. x and y are either identical or
+     * disjoint: each element is read before it is written */
     for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld;
         T *yr = y + r * ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T v = ((xr[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            yr[j] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
-        }
+        ptrdiff_t h = FN(line_head)(yr, nc);
+        FA_COL_APPLY_SPAN(0, h)
+        FA_COL_APPLY_SPAN(h, nc)
     }
 }
 
@@ -214,7 +227,7 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
     const double *act, double *res, const int has_act, const int write)
 {
     FA_ACT_LOAD
-    T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
+    T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
     T k = (T)p[FA_NP_K];
     double a1[L], a2[L];
     for (int j = 0; j < L; j++)
@@ -225,7 +238,7 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
             T xi = x[i + j];
             T dv = dy[i + j];
             if (has_act)
-                dv = dv * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl);
+                dv = dv * FN(act_d)((xi - mh) * s + b, lo, hi, sl);
             if (write)
                 dx[i + j] = dv * k;
             a1[j] += (double)dv;
@@ -236,7 +249,7 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
         T xi = x[i + j];
         T dv = dy[i + j];
         if (has_act)
-            dv = dv * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl);
+            dv = dv * FN(act_d)((xi - mh) * s + b, lo, hi, sl);
         if (write)
             dx[i + j] = dv * k;
         a1[j] += (double)dv;
@@ -266,10 +279,10 @@ static void FN(run_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t 
     }
 }
 
-static inline __attribute__((always_inline)) T FN(col_dv)(T g, T xi, T mh, T ml, T s, T b, T lo,
-                                                          T hi, T sl, const int has_act)
+static inline __attribute__((always_inline)) T FN(col_dv)(T g, T xi, T mh, T s, T b, T lo, T hi,
+                                                          T sl, const int has_act)
 {
-    return has_act ? g * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl) : g;
+    return has_act ? g * FN(act_d)((xi - mh) * s + b, lo, hi, sl) : g;
 }
 
 static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
@@ -279,7 +292,6 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
 {
     FA_ACT_LOAD
     const T *restrict mh = prm + FA_NP_MH * pld;
-    const T *restrict ml = prm + FA_NP_ML * pld;
     const T *restrict s = prm + FA_NP_S * pld;
     const T *restrict b = prm + FA_NP_B * pld;
     const T *restrict k = prm + FA_NP_K * pld;
@@ -291,10 +303,10 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld, *o1 = o0 + ld, *o2 = o1 + ld, *o3 = o2 + ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v1 = FN(col_dv)(g1[j], x1[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v2 = FN(col_dv)(g2[j], x2[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v3 = FN(col_dv)(g3[j], x3[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
+            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
+            T v1 = FN(col_dv)(g1[j], x1[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
+            T v2 = FN(col_dv)(g2[j], x2[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
+            T v3 = FN(col_dv)(g3[j], x3[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
             double c = center[j];
             double e0 = (double)v0 * ((double)x0[j] - c), e1 = (double)v1 * ((double)x1[j] - c);
             double e2 = (double)v2 * ((double)x2[j] - c), e3 = (double)v3 * ((double)x3[j] - c);
@@ -313,7 +325,7 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
+            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
             A[j] += (double)v0;
             B[j] += (double)v0 * ((double)x0[j] - center[j]);
             if (write)
@@ -350,11 +362,11 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
     T k = (T)p[FA_NP_K], q = (T)p[FA_NP_Q], r = (T)p[FA_NP_R];
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T xi = x[i];
-        T d = (xi - mh) - ml;
+        T e = x[i] - mh;
+        T d = e - ml;
         T dv = dy[i];
         if (has_act)
-            dv = dv * FN(act_d)(d * s + b, lo, hi, sl);
+            dv = dv * FN(act_d)(e * s + b, lo, hi, sl);
         dx[i] = (dv * k + d * q) + r;
     }
 }
@@ -368,6 +380,17 @@ static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t
         FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 0);
 }
 
+#define FA_COL_BWD_APPLY_SPAN(j0, j1)                                                         \
+    _Pragma("omp simd") for (ptrdiff_t j = (j0); j < (j1); j++)                              \
+    {                                                                                         \
+        T e = xr[j] - mh[j];                                                                  \
+        T d = e - ml[j];                                                                      \
+        T dv = gr[j];                                                                         \
+        if (has_act)                                                                          \
+            dv = dv * FN(act_d)(e * s[j] + b[j], lo, hi, sl);                                 \
+        orow[j] = (dv * k[j] + d * q[j]) + rr[j];                                             \
+    }
+
 static inline __attribute__((always_inline)) void FN(col_bwd_apply_body)(
     const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm,
     ptrdiff_t pld, const double *act, const int has_act)
@@ -380,17 +403,13 @@ static inline __attribute__((always_inline)) void FN(col_bwd_apply_body)(
     const T *restrict k = prm + FA_NP_K * pld;
     const T *restrict q = prm + FA_NP_Q * pld;
     const T *restrict rr = prm + FA_NP_R * pld;
+    /* one row per sweep, in two spans like col_apply */
     for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld, *gr = dy + r * ld;
         T *orow = dx + r * ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T d = (xr[j] - mh[j]) - ml[j];
-            T dv = gr[j];
-            if (has_act)
-                dv = dv * FN(act_d)(d * s[j] + b[j], lo, hi, sl);
-            orow[j] = (dv * k[j] + d * q[j]) + rr[j];
-        }
+        ptrdiff_t h = FN(line_head)(orow, nc);
+        FA_COL_BWD_APPLY_SPAN(0, h)
+        FA_COL_BWD_APPLY_SPAN(h, nc)
     }
 }
 
@@ -572,5 +591,7 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
 #undef FA_LN_APPLY
 #undef L
 #undef FA_LN_FLUSH
+#undef FA_COL_APPLY_SPAN
+#undef FA_COL_BWD_APPLY_SPAN
 #undef FA_STATS_LANES
 #undef FA_STATS_TAIL

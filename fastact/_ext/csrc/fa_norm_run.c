@@ -145,28 +145,39 @@ static void put_t(int dt, void *arr, ptrdiff_t i, double v)
         ((double *)arr)[i] = v;
 }
 
-/* The affine part of a channel's parameter block, values rounded to T. */
+/* The affine part of a channel's parameter block, values rounded to T; the shift slot holds
+ * c = shift - ml * s, the low part of the center folded in (see fa_norm.h). */
 static void chan_params(int dt, double center, double scale, double shift, double *p)
 {
     p[FA_NP_MH] = round_t(dt, center);
     p[FA_NP_ML] = round_t(dt, center - p[FA_NP_MH]);
     p[FA_NP_S] = round_t(dt, scale);
-    p[FA_NP_B] = round_t(dt, shift);
+    p[FA_NP_B] = p[FA_NP_ML] == 0.0 ? round_t(dt, shift)
+                                  : round_t(dt, shift - p[FA_NP_ML] * p[FA_NP_S]);
     p[FA_NP_K] = p[FA_NP_Q] = p[FA_NP_R] = 0.0;
 }
 
-/* Column-mode parameters: T arrays [FA_NP_COUNT][pld] (aligned, free with afree), column j
- * belonging to channel j / inner. */
-static void *expand_params(const fa_plan *p, const double *prm)
+/* Column-mode parameters: T arrays [FA_NP_COUNT][pld], column j belonging to channel j / inner,
+ * placed at the same offset in a cache line as `like` (the array the kernels align their
+ * main loops on), so parameters and data are aligned together. Free with free_params. */
+static void *expand_params(const fa_plan *p, const double *prm, const void *like)
 {
     ptrdiff_t W = p->W, ld = p->pld;
-    void *out = amalloc((size_t)(FA_NP_COUNT * ld) * (size_t)p->isz);
-    if (!out)
+    size_t off = (size_t)((uintptr_t)like & 63);
+    char *raw = amalloc((size_t)(FA_NP_COUNT * ld) * (size_t)p->isz + 64);
+    if (!raw)
         return NULL;
+    void *out = raw + off;
     for (int k = 0; k < FA_NP_COUNT; k++)
         for (ptrdiff_t j = 0; j < W; j++)
             put_t(p->dt, out, k * ld + j, prm[(j / p->inner) * FA_NP_COUNT + k]);
     return out;
+}
+
+static void free_params(void *cols, const void *like)
+{
+    if (cols)
+        afree((char *)cols - ((uintptr_t)like & 63));
 }
 
 /* ---------------------------------------------------------------- merge trees */
@@ -503,13 +514,13 @@ static int pass_with(const fa_plan *p, int kind, const char *dy, const char *x, 
     if (total == 0)
         return 0;
     if (p->cols) {
-        cols = expand_params(p, prm);
+        cols = expand_params(p, prm, y);
         if (!cols)
             return -1;
         q.prm_col = cols;
     }
     pass_run(&q, total, nthreads);
-    afree(cols);
+    free_params(cols, y);
     return 0;
 }
 
@@ -596,12 +607,12 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
     double *parts = amalloc((size_t)(2 * wp * nseg) * sizeof(double));
     double *centers = amalloc((size_t)W * sizeof(double));
     double *scratch = malloc((size_t)(2 * p->inner) * sizeof(double));
-    void *cols = expand_params(p, prm);
+    void *cols = expand_params(p, prm, x);
     if (!parts || !centers || !scratch || !cols) {
         afree(parts);
         afree(centers);
         free(scratch);
-        afree(cols);
+        free_params(cols, x);
         return -1;
     }
     for (ptrdiff_t j = 0; j < W; j++)
@@ -624,7 +635,7 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
     afree(parts);
     afree(centers);
     free(scratch);
-    afree(cols);
+    free_params(cols, x);
     return 0;
 }
 
