@@ -54,15 +54,14 @@ typedef void (*fa_norm_run_apply_fn)(const void *x, void *y, ptrdiff_t n, const 
 typedef void (*fa_norm_col_apply_fn)(const void *x, void *y, ptrdiff_t rows, ptrdiff_t ncols,
                                      ptrdiff_t ld, const void *prm, ptrdiff_t pld,
                                      const double *act);
-/* res = (sum dv, sum dv * (x - center)), dv = dy * act'(v); when dx != NULL also dx = dv * k */
+/* res = (sum dv, sum dv * d), dv = dy * act'(v), d = (x - mh) - ml; when dx != NULL also
+ * dx = dv * k */
 typedef void (*fa_norm_run_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
-                                        double center, const double *p, const double *act,
-                                        double *res);
+                                        const double *p, const double *act, double *res);
 /* A[j], B[j] = the same sums per column over the rows (rows in groups of 4, in order) */
 typedef void (*fa_norm_col_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
-                                        ptrdiff_t ncols, ptrdiff_t ld, const double *center,
-                                        const void *prm, ptrdiff_t pld, const double *act,
-                                        double *A, double *B);
+                                        ptrdiff_t ncols, ptrdiff_t ld, const void *prm,
+                                        ptrdiff_t pld, const double *act, double *A, double *B);
 /* dx = dv * k + ((x - mh) - ml) * q + r */
 typedef void (*fa_norm_run_bwd_apply_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                                          const double *p, const double *act);
@@ -77,12 +76,10 @@ typedef void (*fa_norm_ln_stats_apply_fn)(const void *xs, ptrdiff_t n, double *r
                                           const void *xa, void *ya, const double *p,
                                           const void *w, const void *b);
 /* LayerNorm backward of nr consecutive rows of n elements (mean, invstd per row): dx, and
- * gw[i] += sum over the rows of dy x_hat, gb[i] += sum of dy; acc: 64-byte aligned workspace
- * of 2 * FA_LN_ACC_STRIDE(n) T (two arrays whole cache lines plus one apart: no 4K aliasing) */
-#define FA_LN_ACC_STRIDE(n) (((n) + 15) / 16 * 16 + 16)
+ * gw[i] += sum over the rows of dy x_hat, gb[i] += sum of dy */
 typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t nr,
                                   ptrdiff_t n, const double *mean, const double *invstd,
-                                  const void *w, double *gw, double *gb, void *acc);
+                                  const void *w, double *gw, double *gb);
 
 typedef struct {
     fa_norm_run_stats_fn run_stats[2];

@@ -4,7 +4,6 @@
  * scalar accumulator, so every ISA level computes the same bits. Conventions: fa_norm.h. */
 
 #define L FA_NORM_LANES
-#define FA_LN_FLUSH 2 /* LayerNorm backward: rows whose gw, gb terms are summed in T */
 
 /* ---------------------------------------------------------------- activation */
 static inline T FN(act_f)(T v, T lo, T hi, T sl)
@@ -222,38 +221,48 @@ static void FN(col_apply)(const void *x, void *y, ptrdiff_t rows, ptrdiff_t nc, 
 }
 
 /* ---------------------------------------------------------------- backward */
+/* One element of a backward sum: e = x - mh, d = e - ml (the centered value), dv = dy * act'(v)
+ * with v = e * s + b as the forward computed it; dx = dv * k when writing. */
+#define FA_BWD_ELEM(g, xv, o, idx, dv, d)                                                     \
+    T dv, d;                                                                                  \
+    {                                                                                         \
+        T e_ = (xv) - mh;                                                                     \
+        d = e_ - ml;                                                                          \
+        dv = (g);                                                                             \
+        if (has_act)                                                                          \
+            dv = dv * FN(act_d)(e_ * s + b, lo, hi, sl);                                      \
+        if (write)                                                                            \
+            (o)[idx] = dv * k;                                                                \
+    }
+
+/* res = (sum dv, sum dv * d) over a run: four T terms per lane at a time into float64 lanes
+ * (a four-term T sum rounds like its terms do; half the float64 arithmetic) */
 static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
-    const T *dy, const T *x, T *dx, ptrdiff_t n, double center, const double *p,
-    const double *act, double *res, const int has_act, const int write)
+    const T *dy, const T *x, T *dx, ptrdiff_t n, const double *p, const double *act,
+    double *res, const int has_act, const int write)
 {
     FA_ACT_LOAD
-    T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
+    T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
     T k = (T)p[FA_NP_K];
     double a1[L], a2[L];
     for (int j = 0; j < L; j++)
         a1[j] = a2[j] = 0.0;
     ptrdiff_t i = 0;
-    for (; i + L <= n; i += L) {
+    for (; i + 4 * L <= n; i += 4 * L) {
         _Pragma("omp simd") for (int j = 0; j < L; j++) {
-            T xi = x[i + j];
-            T dv = dy[i + j];
-            if (has_act)
-                dv = dv * FN(act_d)((xi - mh) * s + b, lo, hi, sl);
-            if (write)
-                dx[i + j] = dv * k;
-            a1[j] += (double)dv;
-            a2[j] += (double)dv * ((double)xi - center);
+            const ptrdiff_t i0 = i + j, i1 = i0 + L, i2 = i1 + L, i3 = i2 + L;
+            FA_BWD_ELEM(dy[i0], x[i0], dx, i0, v0, d0)
+            FA_BWD_ELEM(dy[i1], x[i1], dx, i1, v1, d1)
+            FA_BWD_ELEM(dy[i2], x[i2], dx, i2, v2, d2)
+            FA_BWD_ELEM(dy[i3], x[i3], dx, i3, v3, d3)
+            a1[j] += (double)((v0 + v1) + (v2 + v3));
+            a2[j] += (double)((v0 * d0 + v1 * d1) + (v2 * d2 + v3 * d3));
         }
     }
-    for (int j = 0; j < n - i; j++) {
-        T xi = x[i + j];
-        T dv = dy[i + j];
-        if (has_act)
-            dv = dv * FN(act_d)((xi - mh) * s + b, lo, hi, sl);
-        if (write)
-            dx[i + j] = dv * k;
-        a1[j] += (double)dv;
-        a2[j] += (double)dv * ((double)xi - center);
+    for (int j = 0; i + j < n; j++) {
+        FA_BWD_ELEM(dy[i + j], x[i + j], dx, i + j, v, d)
+        a1[j % L] += (double)v;
+        a2[j % L] += (double)(v * d);
     }
     FN(lanes_reduce)(a1);
     FN(lanes_reduce)(a2);
@@ -261,40 +270,37 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
     res[1] = a2[0];
 }
 
-static void FN(run_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t n, double center,
+static void FN(run_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                              const double *p, const double *act, double *res)
 {
     const T *g = (const T *)dy, *xx = (const T *)x;
     T *o = (T *)dx;
     if (act) {
         if (dx)
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 1, 1);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 1, 1);
         else
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 1, 0);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 1, 0);
     } else {
         if (dx)
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 0, 1);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 0, 1);
         else
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 0, 0);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 0, 0);
     }
 }
 
-static inline __attribute__((always_inline)) T FN(col_dv)(T g, T xi, T mh, T s, T b, T lo, T hi,
-                                                          T sl, const int has_act)
-{
-    return has_act ? g * FN(act_d)((xi - mh) * s + b, lo, hi, sl) : g;
-}
-
+/* A[j], B[j] = (sum dv, sum dv * d) per column over the rows, rows four at a time (their T terms
+ * summed, then added to the float64 sums) */
 static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
-    const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld,
-    const double *restrict center, const T *prm, ptrdiff_t pld, const double *act,
-    double *restrict A, double *restrict B, const int has_act, const int write)
+    const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm,
+    ptrdiff_t pld, const double *act, double *restrict A, double *restrict B, const int has_act,
+    const int write)
 {
     FA_ACT_LOAD
-    const T *restrict mh = prm + FA_NP_MH * pld;
-    const T *restrict s = prm + FA_NP_S * pld;
-    const T *restrict b = prm + FA_NP_B * pld;
-    const T *restrict k = prm + FA_NP_K * pld;
+    const T *restrict mhv = prm + FA_NP_MH * pld;
+    const T *restrict mlv = prm + FA_NP_ML * pld;
+    const T *restrict sv = prm + FA_NP_S * pld;
+    const T *restrict bv = prm + FA_NP_B * pld;
+    const T *restrict kv = prm + FA_NP_K * pld;
     _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++) A[j] = B[j] = 0.0;
     ptrdiff_t r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -303,21 +309,13 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld, *o1 = o0 + ld, *o2 = o1 + ld, *o3 = o2 + ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
-            T v1 = FN(col_dv)(g1[j], x1[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
-            T v2 = FN(col_dv)(g2[j], x2[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
-            T v3 = FN(col_dv)(g3[j], x3[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
-            double c = center[j];
-            double e0 = (double)v0 * ((double)x0[j] - c), e1 = (double)v1 * ((double)x1[j] - c);
-            double e2 = (double)v2 * ((double)x2[j] - c), e3 = (double)v3 * ((double)x3[j] - c);
-            A[j] += ((double)v0 + (double)v1) + ((double)v2 + (double)v3);
-            B[j] += (e0 + e1) + (e2 + e3);
-            if (write) {
-                o0[j] = v0 * k[j];
-                o1[j] = v1 * k[j];
-                o2[j] = v2 * k[j];
-                o3[j] = v3 * k[j];
-            }
+            const T mh = mhv[j], ml = mlv[j], s = sv[j], b = bv[j], k = kv[j];
+            FA_BWD_ELEM(g0[j], x0[j], o0, j, v0, d0)
+            FA_BWD_ELEM(g1[j], x1[j], o1, j, v1, d1)
+            FA_BWD_ELEM(g2[j], x2[j], o2, j, v2, d2)
+            FA_BWD_ELEM(g3[j], x3[j], o3, j, v3, d3)
+            A[j] += (double)((v0 + v1) + (v2 + v3));
+            B[j] += (double)((v0 * d0 + v1 * d1) + (v2 * d2 + v3 * d3));
         }
     }
     for (; r < rows; r++) {
@@ -325,31 +323,30 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], s[j], b[j], lo, hi, sl, has_act);
+            const T mh = mhv[j], ml = mlv[j], s = sv[j], b = bv[j], k = kv[j];
+            FA_BWD_ELEM(g0[j], x0[j], o0, j, v0, d0)
             A[j] += (double)v0;
-            B[j] += (double)v0 * ((double)x0[j] - center[j]);
-            if (write)
-                o0[j] = v0 * k[j];
+            B[j] += (double)(v0 * d0);
         }
     }
 }
 
 static void FN(col_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
-                             ptrdiff_t nc, ptrdiff_t ld, const double *center, const void *prm,
-                             ptrdiff_t pld, const double *act, double *A, double *B)
+                             ptrdiff_t nc, ptrdiff_t ld, const void *prm, ptrdiff_t pld,
+                             const double *act, double *A, double *B)
 {
     const T *g = (const T *)dy, *xx = (const T *)x, *pp = (const T *)prm;
     T *o = (T *)dx;
     if (act) {
         if (dx)
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 1, 1);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 1, 1);
         else
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 1, 0);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 1, 0);
     } else {
         if (dx)
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 0, 1);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 0, 1);
         else
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 0, 0);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 0, 0);
     }
 }
 
@@ -523,74 +520,71 @@ static inline FN(ln_coef) FN(ln_finish)(double *a1, double *a2, ptrdiff_t n, dou
     return c;
 }
 
-/* dx over elements [i0, i1) of a row with coefficients c; its gw and gb terms added to T
- * accumulators */
-#define FA_LN_APPLY(dy, x, dx, w, i0, i1, c, gw, gb)                                          \
-    _Pragma("omp simd") for (ptrdiff_t t = (i0); t < (i1); t++)                              \
-    {                                                                                         \
-        T a_ = (dy)[t];                                                                       \
-        T d_ = ((x)[t] - (c).mh) - (c).ml;                                                    \
-        (dx)[t] = ((a_ * (w)[t]) * (c).k + d_ * (c).q) + (c).r;                               \
-        (gw)[t] += a_ * (d_ * (c).k);                                                         \
-        (gb)[t] += a_;                                                                        \
-    }
-
-/* gw += acc_w, gb += acc_b in float64, and the T accumulators cleared */
-static void FN(ln_flush)(ptrdiff_t n, T *restrict aw, T *restrict ab, double *restrict gw,
-                         double *restrict gb)
+/* The coefficients of row r */
+static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
+                                     const T *restrict w, ptrdiff_t n, double mean,
+                                     double invstd)
 {
-    _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
-    {
-        gw[t] += (double)aw[t];
-        gb[t] += (double)ab[t];
-        aw[t] = (T)0;
-        ab[t] = (T)0;
-    }
+    double a1[L], a2[L];
+    T mh, ml;
+    ptrdiff_t i;
+    for (int j = 0; j < L; j++)
+        a1[j] = a2[j] = 0.0;
+    FN(ln_split)(mean, &mh, &ml);
+    for (i = 0; i + 4 * L <= n; i += 4 * L)
+        FA_LN_SUMS4(dy, x, w, i, mh, ml, a1, a2)
+    FN(ln_sums_tail)(dy, x, w, i, n, mh, ml, a1, a2);
+    return FN(ln_finish)(a1, a2, n, invstd, mh, ml);
 }
 
 /* Rows [0, nr) of n elements (mean, invstd per row): dx (which may be identical to dy or x:
  * each element is read before it is written), gw[i] += sum over the rows of dy x_hat,
- * gb[i] += sum of dy; acc: aligned workspace of 2 FA_LN_ACC_STRIDE(n) T. Per row: the sums
- * (reads dy, x), then dx (the row again, from the cache). The gw and gb terms of FA_LN_FLUSH
- * consecutive rows are summed in T (one more rounding of the order of the terms' own), then
- * added to the float64 sums, halving the float64 read-modify-write traffic. */
+ * gb[i] += sum of dy. Rows in pairs: the sums of both rows (reads dy, x), then one loop writes
+ * both rows' dx (the rows again, from the cache) and adds the pair's gw and gb terms, summed in
+ * T (one more rounding of the order of the terms' own), to the float64 sums: half the float64
+ * read-modify-write traffic of a row at a time. */
 static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr, ptrdiff_t n,
                        const double *mean, const double *invstd, const void *wv,
-                       double *restrict gw, double *restrict gb, void *acc)
+                       double *restrict gw, double *restrict gb)
 {
     const T *dy = (const T *)dyv;
     const T *x = (const T *)xv;
     T *dx = (T *)dxv;
     const T *restrict w = (const T *)wv;
-    T *restrict aw = (T *)acc;
-    T *restrict ab = aw + FA_LN_ACC_STRIDE(n);
-    double a1[L], a2[L];
-    T mh, ml;
-    ptrdiff_t i;
-    if (nr <= 0 || n <= 0)
-        return;
-    _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++) aw[t] = ab[t] = (T)0;
-    for (ptrdiff_t r = 0; r < nr; r++) {
-        const T *gr = dy + r * n, *xr = x + r * n;
-        T *orow = dx + r * n;
-        if (r > 0 && r % FA_LN_FLUSH == 0)
-            FN(ln_flush)(n, aw, ab, gw, gb);
-        for (int j = 0; j < L; j++)
-            a1[j] = a2[j] = 0.0;
-        FN(ln_split)(mean[r], &mh, &ml);
-        for (i = 0; i + 4 * L <= n; i += 4 * L)
-            FA_LN_SUMS4(gr, xr, w, i, mh, ml, a1, a2)
-        FN(ln_sums_tail)(gr, xr, w, i, n, mh, ml, a1, a2);
-        FN(ln_coef) c = FN(ln_finish)(a1, a2, n, invstd[r], mh, ml);
-        FA_LN_APPLY(gr, xr, orow, w, 0, n, c, aw, ab)
+    ptrdiff_t r = 0;
+    for (; r + 2 <= nr; r += 2) {
+        const T *g0 = dy + r * n, *g1 = g0 + n, *x0 = x + r * n, *x1 = x0 + n;
+        T *o0 = dx + r * n, *o1 = o0 + n;
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
+        FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1]);
+        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
+        {
+            T wt = w[t], a0 = g0[t], a1 = g1[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml, d1 = (x1[t] - c1.mh) - c1.ml;
+            o0[t] = ((a0 * wt) * c0.k + d0 * c0.q) + c0.r;
+            o1[t] = ((a1 * wt) * c1.k + d1 * c1.q) + c1.r;
+            gw[t] += (double)(a0 * (d0 * c0.k) + a1 * (d1 * c1.k));
+            gb[t] += (double)(a0 + a1);
+        }
     }
-    FN(ln_flush)(n, aw, ab, gw, gb);
+    if (r < nr) {
+        const T *g0 = dy + r * n, *x0 = x + r * n;
+        T *o0 = dx + r * n;
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
+        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
+        {
+            T a0 = g0[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml;
+            o0[t] = ((a0 * w[t]) * c0.k + d0 * c0.q) + c0.r;
+            gw[t] += (double)(a0 * (d0 * c0.k));
+            gb[t] += (double)a0;
+        }
+    }
 }
 
 #undef FA_LN_SUMS4
-#undef FA_LN_APPLY
 #undef L
-#undef FA_LN_FLUSH
+#undef FA_BWD_ELEM
 #undef FA_COL_APPLY_SPAN
 #undef FA_COL_BWD_APPLY_SPAN
 #undef FA_STATS_LANES

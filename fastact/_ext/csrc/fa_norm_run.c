@@ -290,8 +290,7 @@ static void run_seg_stats(const fa_plan *p, const char *x, ptrdiff_t c, ptrdiff_
  * run_seg_sums, while the reads stream through memory instead of jumping C * inner elements
  * from one leaf of a channel to the next. Results land in parts at (c * nseg + s) * width. */
 static void run_block(const fa_plan *p, int sums, const char *dy, const char *x, char *dx,
-                      ptrdiff_t s, ptrdiff_t c0, ptrdiff_t c1, const double *center,
-                      const double *prm, const double *act, double *parts)
+                      ptrdiff_t s, ptrdiff_t c0, ptrdiff_t c1, const double *prm, const double *act, double *parts)
 {
     fa_norm_run_stats_fn fs = fa_active.norm.run_stats[p->dt];
     fa_norm_run_bwd_sums_fn fb = fa_active.norm.run_bwd_sums[p->dt];
@@ -310,8 +309,8 @@ static void run_block(const fa_plan *p, int sums, const char *dy, const char *x,
                 ptrdiff_t st = k * p->llen, len = pmin(p->llen, p->inner - st);
                 ptrdiff_t off = ((o * p->C + c) * p->inner + st) * p->isz;
                 if (sums) {
-                    fb(dy + off, x + off, dx ? dx + off : NULL, len, center[c],
-                       prm + c * FA_NP_COUNT, act, res);
+                    fb(dy + off, x + off, dx ? dx + off : NULL, len, prm + c * FA_NP_COUNT,
+                       act, res);
                     a[0] += res[0];
                     a[1] += res[1];
                 } else {
@@ -333,8 +332,7 @@ static void run_block(const fa_plan *p, int sums, const char *dy, const char *x,
 /* Run-mode items: (segment, channel block), channel blocks only when the segments are too few
  * to keep every thread busy (the grouping never changes a result). */
 static void run_all(const fa_plan *p, int sums, const char *dy, const char *x, char *dx,
-                    const double *center, const double *prm, const double *act, double *parts,
-                    int nthreads)
+                    const double *prm, const double *act, double *parts, int nthreads)
 {
     ptrdiff_t C = p->C, nseg = p->nseg;
     int nt = threads_for(p->nc * C, C * nseg, nthreads);
@@ -345,8 +343,7 @@ static void run_all(const fa_plan *p, int sums, const char *dy, const char *x, c
 #endif
     for (ptrdiff_t it = 0; it < items; it++) {
         ptrdiff_t s = it / ncb, b = it % ncb;
-        run_block(p, sums, dy, x, dx, s, C * b / ncb, C * (b + 1) / ncb, center, prm, act,
-                  parts);
+        run_block(p, sums, dy, x, dx, s, C * b / ncb, C * (b + 1) / ncb, prm, act, parts);
     }
 }
 
@@ -443,7 +440,7 @@ static int stats_all(const fa_plan *p, const char *x, double *st, int nthreads)
         double *parts = malloc((size_t)(3 * C * nseg) * sizeof(double));
         if (!parts)
             return -1;
-        run_all(p, 0, NULL, x, NULL, NULL, NULL, NULL, parts, nthreads);
+        run_all(p, 0, NULL, x, NULL, NULL, NULL, parts, nthreads);
         for (ptrdiff_t c = 0; c < C; c++) {
             tree_stats(parts + 3 * c * nseg, nseg, 3);
             memcpy(st + 3 * c, parts + 3 * c * nseg, 3 * sizeof(double));
@@ -577,9 +574,10 @@ int fa_norm_forward_train(int dt, const void *xv, void *yv, ptrdiff_t outer, ptr
 }
 
 /* ---------------------------------------------------------------- backward */
-/* Per-channel sums (A, B) into sums[2 * C]; dx = dv * k written when dx != NULL. */
+/* Per-channel sums (A, B) into sums[2 * C], B taken about the center in prm (mh + ml); dx = dv * k
+ * written when dx != NULL. */
 static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
-                    const double *center, const double *prm, const double *act, double *sums,
+                    const double *prm, const double *act, double *sums,
                     int nthreads)
 {
     ptrdiff_t C = p->C, nseg = p->nseg;
@@ -593,7 +591,7 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
         double *parts = malloc((size_t)(2 * C * nseg) * sizeof(double));
         if (!parts)
             return -1;
-        run_all(p, 1, dy, x, dx, center, prm, act, parts, nthreads);
+        run_all(p, 1, dy, x, dx, prm, act, parts, nthreads);
         for (ptrdiff_t c = 0; c < C; c++) {
             tree_sums(parts + 2 * c * nseg, nseg, 2);
             sums[2 * c] = parts[2 * c * nseg];
@@ -605,18 +603,14 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
     ptrdiff_t W = p->W, wp = p->wp, items = nseg * p->ncb, isz = p->isz;
     int nt = threads_for(p->nc * C, items, nthreads);
     double *parts = amalloc((size_t)(2 * wp * nseg) * sizeof(double));
-    double *centers = amalloc((size_t)W * sizeof(double));
     double *scratch = malloc((size_t)(2 * p->inner) * sizeof(double));
     void *cols = expand_params(p, prm, x);
-    if (!parts || !centers || !scratch || !cols) {
+    if (!parts || !scratch || !cols) {
         afree(parts);
-        afree(centers);
         free(scratch);
         free_params(cols, x);
         return -1;
     }
-    for (ptrdiff_t j = 0; j < W; j++)
-        centers[j] = center[j / p->inner];
     fa_norm_col_bwd_sums_fn f = fa_active.norm.col_bwd_sums[p->dt];
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
@@ -626,14 +620,13 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
         ptrdiff_t r0 = s * p->srows, nr = pmin(p->srows, p->outer - r0);
         ptrdiff_t ncols = pmin(FA_NORM_COL_BLOCK, W - c0), off = (r0 * W + c0) * isz;
         double *part = parts + s * 2 * wp;
-        f(dy + off, x + off, dx ? dx + off : NULL, nr, ncols, W, centers + c0,
-          (const char *)cols + c0 * isz, p->pld, act, part + c0, part + wp + c0);
+        f(dy + off, x + off, dx ? dx + off : NULL, nr, ncols, W, (const char *)cols + c0 * isz,
+          p->pld, act, part + c0, part + wp + c0);
     }
     tree_cols(p, parts, 0);
     for (ptrdiff_t c = 0; c < C; c++)
         fold_channel(p, parts, c, 0, sums + 2 * c, scratch);
     afree(parts);
-    afree(centers);
     free(scratch);
     free_params(cols, x);
     return 0;
@@ -674,7 +667,7 @@ int fa_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, ptrdiff
     }
     double *sums = malloc((size_t)(2 * C + 1) * sizeof(double));
     int rc = -1;
-    if (sums && sums_all(&p, dy, x, training ? NULL : dx, mean, prm, act, sums, nthreads) == 0) {
+    if (sums && sums_all(&p, dy, x, training ? NULL : dx, prm, act, sums, nthreads) == 0) {
         for (ptrdiff_t c = 0; c < C; c++)
             bn_coefficients(dt, p.nc, sums[2 * c], sums[2 * c + 1], invstd[c],
                             w ? w[c] : 1.0, training, prm + c * FA_NP_COUNT, gw + c, gb + c);
@@ -698,8 +691,7 @@ int fa_norm_bwd_reduce(int dt, const void *dy, const void *x, ptrdiff_t outer, p
     if (prm && sums) {
         for (ptrdiff_t c = 0; c < C; c++)
             chan_params(dt, center[c], scale[c], shift[c], prm + c * FA_NP_COUNT);
-        rc = sums_all(&p, (const char *)dy, (const char *)x, NULL, center, prm, act, sums,
-                      nthreads);
+        rc = sums_all(&p, (const char *)dy, (const char *)x, NULL, prm, act, sums, nthreads);
         for (ptrdiff_t c = 0; rc == 0 && c < C; c++) {
             A[c] = sums[2 * c];
             B[c] = sums[2 * c + 1];
@@ -865,12 +857,9 @@ int fa_layer_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, p
     ptrdiff_t wp = partial_stride(D);
     void *ones = w ? NULL : fill_t(dt, D, 1.0);
     int nt = threads_for(rows * D, nseg, nthreads);
-    ptrdiff_t accl = 2 * FA_LN_ACC_STRIDE(D);
     double *parts = amalloc((size_t)(2 * wp * nseg) * sizeof(double));
-    char *acc = amalloc((size_t)(accl * nt * isz));
-    if (!parts || !acc || (!w && !ones)) {
+    if (!parts || (!w && !ones)) {
         afree(parts);
-        afree(acc);
         free(ones);
         return -1;
     }
@@ -884,8 +873,7 @@ int fa_layer_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, p
         double *pgw = parts + s * 2 * wp, *pgb = pgw + wp;
         ptrdiff_t r1 = pmin((s + 1) * srows, rows);
         ptrdiff_t r0 = s * srows, off = r0 * D * isz;
-        f(dy + off, x + off, dx + off, r1 - r0, D, mean + r0, invstd + r0, wt, pgw, pgb,
-          acc + (ptrdiff_t)thread_id() * accl * isz);
+        f(dy + off, x + off, dx + off, r1 - r0, D, mean + r0, invstd + r0, wt, pgw, pgb);
     }
     fa_plan p;
     memset(&p, 0, sizeof p);
@@ -896,7 +884,6 @@ int fa_layer_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, p
     memcpy(gw, parts, (size_t)D * sizeof(double));
     memcpy(gb, parts + wp, (size_t)D * sizeof(double));
     afree(parts);
-    afree(acc);
     free(ones);
     return 0;
 }
