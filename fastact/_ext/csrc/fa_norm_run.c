@@ -5,7 +5,8 @@
  * the shape, never on the thread count:
  * - run mode (inner >= FA_NORM_RUN_MIN): each run x[o, c, :] is cut into ceil(inner / 4096)
  *   equal leaves; the channel's leaves, in (o, leaf) order, are grouped into nseg segments of
- *   lps consecutive leaves. Work items are (channel, segment) pairs.
+ *   lps consecutive leaves. Work items are (segment, block of channels) pairs, each walked in
+ *   memory order (run_block); every (channel, segment) result has its own slot.
  * - column mode (inner < FA_NORM_RUN_MIN, e.g. 2-D and channels-last input): the array is
  *   (outer rows) x (W = C * inner columns); rows are grouped into nseg segments of srows rows
  *   (leaves of FA_NORM_LEAF_ROWS rows inside), columns into blocks of FA_NORM_COL_BLOCK. Work
