@@ -1,6 +1,7 @@
 /* Normalization kernels, compiled once per ISA level like fa_act.c: the loops of fa_norm_impl.h
  * instantiated for float and double, and the table they fill. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fa_kernels.h"
 

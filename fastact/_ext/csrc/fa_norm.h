@@ -19,9 +19,11 @@
  *
  * Per-ISA kernels receive per-channel parameters already rounded to T, at offsets FA_NP_* of a
  * parameter block (run kernels: doubles p[FA_NP_COUNT]; column kernels: T arrays of stride pld).
- * The affine map is v = ((x - mh) - ml) * s + b where mh + ml is the channel's float64 center
- * split in two T values (x - mh is exact for data near the mean, so v stays exact far from
- * zero); dx = dv * k + ((x - mh) - ml) * q + r in the backward.
+ * The affine map is v = (x - mh) * s + c, c = b - ml * s, where mh + ml is the channel's float64
+ * center split in two T values: x - mh is exact for data near the mean, so v stays exact far
+ * from zero, and the three per-channel values (mh, s, c) are all the forward loads. The
+ * backward needs the centered value itself, d = (x - mh) - ml: dx = dv * k + d * q + r, and
+ * recomputes the activation's mask from v exactly as the forward computed it.
  *
  * Fused activation act (NULL = none): act[0] = lo, act[1] = hi, act[2] = slope;
  *   f(v) = min(max(v < 0 ? v * slope : v, lo), hi), a NaN bound meaning no bound;
@@ -41,7 +43,8 @@ enum { FA_NP_MH = 0, FA_NP_ML, FA_NP_S, FA_NP_B, FA_NP_K, FA_NP_Q, FA_NP_R, FA_N
 
 /* res = (mean, M2) of x[0..n), n >= 1 */
 typedef void (*fa_norm_run_stats_fn)(const void *x, ptrdiff_t n, double *res);
-/* mean[j], m2[j] of column j < ncols over `rows` rows of stride ld (elements); work: 3 * ncols */
+/* mean[j], m2[j] of column j < ncols over `rows` rows of stride ld (elements); work: 64-byte
+ * aligned, 3 * ((ncols + 7) / 8 * 8 + 8) doubles */
 typedef void (*fa_norm_col_stats_fn)(const void *x, ptrdiff_t rows, ptrdiff_t ncols,
                                      ptrdiff_t ld, double *mean, double *m2, double *work);
 /* y = act(v) on a run of n elements with one channel's parameters p */
@@ -51,15 +54,14 @@ typedef void (*fa_norm_run_apply_fn)(const void *x, void *y, ptrdiff_t n, const 
 typedef void (*fa_norm_col_apply_fn)(const void *x, void *y, ptrdiff_t rows, ptrdiff_t ncols,
                                      ptrdiff_t ld, const void *prm, ptrdiff_t pld,
                                      const double *act);
-/* res = (sum dv, sum dv * (x - center)), dv = dy * act'(v); when dx != NULL also dx = dv * k */
+/* res = (sum dv, sum dv * d), dv = dy * act'(v), d = (x - mh) - ml; when dx != NULL also
+ * dx = dv * k */
 typedef void (*fa_norm_run_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
-                                        double center, const double *p, const double *act,
-                                        double *res);
+                                        const double *p, const double *act, double *res);
 /* A[j], B[j] = the same sums per column over the rows (rows in groups of 4, in order) */
 typedef void (*fa_norm_col_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
-                                        ptrdiff_t ncols, ptrdiff_t ld, const double *center,
-                                        const void *prm, ptrdiff_t pld, const double *act,
-                                        double *A, double *B);
+                                        ptrdiff_t ncols, ptrdiff_t ld, const void *prm,
+                                        ptrdiff_t pld, const double *act, double *A, double *B);
 /* dx = dv * k + ((x - mh) - ml) * q + r */
 typedef void (*fa_norm_run_bwd_apply_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                                          const double *p, const double *act);
@@ -73,9 +75,11 @@ typedef void (*fa_norm_ln_apply_fn)(const void *x, void *y, ptrdiff_t n, const d
 typedef void (*fa_norm_ln_stats_apply_fn)(const void *xs, ptrdiff_t n, double *res,
                                           const void *xa, void *ya, const double *p,
                                           const void *w, const void *b);
-/* LayerNorm row backward, p = (mean, mh, ml, invstd): dx, and gw[i] += dy x_hat, gb[i] += dy */
-typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
-                                  const double *p, const void *w, double *gw, double *gb);
+/* LayerNorm backward of nr consecutive rows of n elements (mean, invstd per row): dx, and
+ * gw[i] += sum over the rows of dy x_hat, gb[i] += sum of dy */
+typedef void (*fa_norm_ln_bwd_fn)(const void *dy, const void *x, void *dx, ptrdiff_t nr,
+                                  ptrdiff_t n, const double *mean, const double *invstd,
+                                  const void *w, double *gw, double *gb);
 
 typedef struct {
     fa_norm_run_stats_fn run_stats[2];

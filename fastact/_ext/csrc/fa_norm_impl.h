@@ -81,9 +81,11 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
                           double *restrict mean, double *restrict m2, double *work)
 {
     const T *x = (const T *)xv;
+    /* three arrays a whole number of cache lines plus one apart (no 4K aliasing) */
+    const ptrdiff_t ws = (nc + 7) / 8 * 8 + 8;
     double *restrict K = work;
-    double *restrict s1 = work + nc;
-    double *restrict s2 = work + 2 * nc;
+    double *restrict s1 = work + ws;
+    double *restrict s2 = work + 2 * ws;
     double na = 0.0;
     for (ptrdiff_t r0 = 0; r0 < rows; r0 += FA_NORM_LEAF_ROWS) {
         ptrdiff_t nr = rows - r0 < FA_NORM_LEAF_ROWS ? rows - r0 : FA_NORM_LEAF_ROWS;
@@ -143,7 +145,7 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 
 /* ---------------------------------------------------------------- forward */
 static inline __attribute__((always_inline)) void FN(run_apply_body)(
-    const T *restrict x, T *restrict y, ptrdiff_t n, T mh, T ml, T s, T b, const double *act,
+    const T *restrict x, T *restrict y, ptrdiff_t n, T mh, T s, T c, const double *act,
     const int has_act)
 {
     FA_ACT_LOAD
@@ -152,26 +154,40 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
         T *xy = y;
         _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
         {
-            T v = ((xy[i] - mh) - ml) * s + b;
+            T v = (xy[i] - mh) * s + c;
             xy[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
         }
         return;
     }
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T v = ((x[i] - mh) - ml) * s + b;
+        T v = (x[i] - mh) * s + c;
         y[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
     }
 }
 
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
 {
-    T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
+    T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], c = (T)p[FA_NP_B];
     if (act)
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, ml, s, b, act, 1);
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 1);
     else
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, ml, s, b, act, 0);
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 0);
 }
+
+/* Elements before the first cache-line boundary of p (at most n) */
+static inline ptrdiff_t FN(line_head)(const T *p, ptrdiff_t n)
+{
+    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)p & 63)) & 63) / (ptrdiff_t)sizeof(T);
+    return h < n ? h : n;
+}
+
+#define FA_COL_APPLY_SPAN(j0, j1)                                                             \
+    _Pragma("omp simd") for (ptrdiff_t j = (j0); j < (j1); j++)                              \
+    {                                                                                         \
+        T v = (xr[j] - mh[j]) * s[j] + b[j];                                                  \
+        yr[j] = has_act ? FN(act_f)(v, lo, hi, sl) : v;                                       \
+    }
 
 static inline __attribute__((always_inline)) void FN(col_apply_body)(
     const T *x, T *y, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm, ptrdiff_t pld,
@@ -179,35 +195,19 @@ static inline __attribute__((always_inline)) void FN(col_apply_body)(
 {
     FA_ACT_LOAD
     const T *restrict mh = prm + FA_NP_MH * pld;
-    const T *restrict ml = prm + FA_NP_ML * pld;
     const T *restrict s = prm + FA_NP_S * pld;
     const T *restrict b = prm + FA_NP_B * pld;
-    ptrdiff_t r = 0;
-    /* four rows per sweep, so each parameter is loaded once for four elements; x and y are
-     * either identical or disjoint: each element is read before it is written */
-    for (; r + 4 <= rows; r += 4) {
-        const T *x0 = x + r * ld, *x1 = x0 + ld, *x2 = x1 + ld, *x3 = x2 + ld;
-        T *y0 = y + r * ld, *y1 = y0 + ld, *y2 = y1 + ld, *y3 = y2 + ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T v0 = ((x0[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            T v1 = ((x1[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            T v2 = ((x2[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            T v3 = ((x3[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            y0[j] = has_act ? FN(act_f)(v0, lo, hi, sl) : v0;
-            y1[j] = has_act ? FN(act_f)(v1, lo, hi, sl) : v1;
-            y2[j] = has_act ? FN(act_f)(v2, lo, hi, sl) : v2;
-            y3[j] = has_act ? FN(act_f)(v3, lo, hi, sl) : v3;
-        }
-    }
-    for (; r < rows; r++) {
+    /* one row per sweep: sweeping four rows at once (each parameter loaded once for four
+     * elements) measured 1.3-1.7x slower. Each row in two spans split where y reaches a cache
+     * line boundary, so the main span's stores (and, when x and the parameters share y's
+     * offset in a cache line, its loads) are aligned. x and y are either identical or
+     * disjoint: each element is read before it is written */
+    for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld;
         T *yr = y + r * ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T v = ((xr[j] - mh[j]) - ml[j]) * s[j] + b[j];
-            yr[j] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
-        }
+        ptrdiff_t h = FN(line_head)(yr, nc);
+        FA_COL_APPLY_SPAN(0, h)
+        FA_COL_APPLY_SPAN(h, nc)
     }
 }
 
@@ -221,9 +221,25 @@ static void FN(col_apply)(const void *x, void *y, ptrdiff_t rows, ptrdiff_t nc, 
 }
 
 /* ---------------------------------------------------------------- backward */
+/* One element of a backward sum: e = x - mh, d = e - ml (the centered value), dv = dy * act'(v)
+ * with v = e * s + b as the forward computed it; dx = dv * k when writing. */
+#define FA_BWD_ELEM(g, xv, o, idx, dv, d)                                                     \
+    T dv, d;                                                                                  \
+    {                                                                                         \
+        T e_ = (xv) - mh;                                                                     \
+        d = e_ - ml;                                                                          \
+        dv = (g);                                                                             \
+        if (has_act)                                                                          \
+            dv = dv * FN(act_d)(e_ * s + b, lo, hi, sl);                                      \
+        if (write)                                                                            \
+            (o)[idx] = dv * k;                                                                \
+    }
+
+/* res = (sum dv, sum dv * d) over a run: four T terms per lane at a time into float64 lanes
+ * (a four-term T sum rounds like its terms do; half the float64 arithmetic) */
 static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
-    const T *dy, const T *x, T *dx, ptrdiff_t n, double center, const double *p,
-    const double *act, double *res, const int has_act, const int write)
+    const T *dy, const T *x, T *dx, ptrdiff_t n, const double *p, const double *act,
+    double *res, const int has_act, const int write)
 {
     FA_ACT_LOAD
     T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
@@ -232,27 +248,21 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
     for (int j = 0; j < L; j++)
         a1[j] = a2[j] = 0.0;
     ptrdiff_t i = 0;
-    for (; i + L <= n; i += L) {
+    for (; i + 4 * L <= n; i += 4 * L) {
         _Pragma("omp simd") for (int j = 0; j < L; j++) {
-            T xi = x[i + j];
-            T dv = dy[i + j];
-            if (has_act)
-                dv = dv * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl);
-            if (write)
-                dx[i + j] = dv * k;
-            a1[j] += (double)dv;
-            a2[j] += (double)dv * ((double)xi - center);
+            const ptrdiff_t i0 = i + j, i1 = i0 + L, i2 = i1 + L, i3 = i2 + L;
+            FA_BWD_ELEM(dy[i0], x[i0], dx, i0, v0, d0)
+            FA_BWD_ELEM(dy[i1], x[i1], dx, i1, v1, d1)
+            FA_BWD_ELEM(dy[i2], x[i2], dx, i2, v2, d2)
+            FA_BWD_ELEM(dy[i3], x[i3], dx, i3, v3, d3)
+            a1[j] += (double)((v0 + v1) + (v2 + v3));
+            a2[j] += (double)((v0 * d0 + v1 * d1) + (v2 * d2 + v3 * d3));
         }
     }
-    for (int j = 0; j < n - i; j++) {
-        T xi = x[i + j];
-        T dv = dy[i + j];
-        if (has_act)
-            dv = dv * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl);
-        if (write)
-            dx[i + j] = dv * k;
-        a1[j] += (double)dv;
-        a2[j] += (double)dv * ((double)xi - center);
+    for (int j = 0; i + j < n; j++) {
+        FA_BWD_ELEM(dy[i + j], x[i + j], dx, i + j, v, d)
+        a1[j % L] += (double)v;
+        a2[j % L] += (double)(v * d);
     }
     FN(lanes_reduce)(a1);
     FN(lanes_reduce)(a2);
@@ -260,41 +270,37 @@ static inline __attribute__((always_inline)) void FN(run_bwd_sums_body)(
     res[1] = a2[0];
 }
 
-static void FN(run_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t n, double center,
+static void FN(run_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                              const double *p, const double *act, double *res)
 {
     const T *g = (const T *)dy, *xx = (const T *)x;
     T *o = (T *)dx;
     if (act) {
         if (dx)
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 1, 1);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 1, 1);
         else
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 1, 0);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 1, 0);
     } else {
         if (dx)
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 0, 1);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 0, 1);
         else
-            FN(run_bwd_sums_body)(g, xx, o, n, center, p, act, res, 0, 0);
+            FN(run_bwd_sums_body)(g, xx, o, n, p, act, res, 0, 0);
     }
 }
 
-static inline __attribute__((always_inline)) T FN(col_dv)(T g, T xi, T mh, T ml, T s, T b, T lo,
-                                                          T hi, T sl, const int has_act)
-{
-    return has_act ? g * FN(act_d)(((xi - mh) - ml) * s + b, lo, hi, sl) : g;
-}
-
+/* A[j], B[j] = (sum dv, sum dv * d) per column over the rows, rows four at a time (their T terms
+ * summed, then added to the float64 sums) */
 static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
-    const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld,
-    const double *restrict center, const T *prm, ptrdiff_t pld, const double *act,
-    double *restrict A, double *restrict B, const int has_act, const int write)
+    const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm,
+    ptrdiff_t pld, const double *act, double *restrict A, double *restrict B, const int has_act,
+    const int write)
 {
     FA_ACT_LOAD
-    const T *restrict mh = prm + FA_NP_MH * pld;
-    const T *restrict ml = prm + FA_NP_ML * pld;
-    const T *restrict s = prm + FA_NP_S * pld;
-    const T *restrict b = prm + FA_NP_B * pld;
-    const T *restrict k = prm + FA_NP_K * pld;
+    const T *restrict mhv = prm + FA_NP_MH * pld;
+    const T *restrict mlv = prm + FA_NP_ML * pld;
+    const T *restrict sv = prm + FA_NP_S * pld;
+    const T *restrict bv = prm + FA_NP_B * pld;
+    const T *restrict kv = prm + FA_NP_K * pld;
     _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++) A[j] = B[j] = 0.0;
     ptrdiff_t r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -303,21 +309,13 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld, *o1 = o0 + ld, *o2 = o1 + ld, *o3 = o2 + ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v1 = FN(col_dv)(g1[j], x1[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v2 = FN(col_dv)(g2[j], x2[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            T v3 = FN(col_dv)(g3[j], x3[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
-            double c = center[j];
-            double e0 = (double)v0 * ((double)x0[j] - c), e1 = (double)v1 * ((double)x1[j] - c);
-            double e2 = (double)v2 * ((double)x2[j] - c), e3 = (double)v3 * ((double)x3[j] - c);
-            A[j] += ((double)v0 + (double)v1) + ((double)v2 + (double)v3);
-            B[j] += (e0 + e1) + (e2 + e3);
-            if (write) {
-                o0[j] = v0 * k[j];
-                o1[j] = v1 * k[j];
-                o2[j] = v2 * k[j];
-                o3[j] = v3 * k[j];
-            }
+            const T mh = mhv[j], ml = mlv[j], s = sv[j], b = bv[j], k = kv[j];
+            FA_BWD_ELEM(g0[j], x0[j], o0, j, v0, d0)
+            FA_BWD_ELEM(g1[j], x1[j], o1, j, v1, d1)
+            FA_BWD_ELEM(g2[j], x2[j], o2, j, v2, d2)
+            FA_BWD_ELEM(g3[j], x3[j], o3, j, v3, d3)
+            A[j] += (double)((v0 + v1) + (v2 + v3));
+            B[j] += (double)((v0 * d0 + v1 * d1) + (v2 * d2 + v3 * d3));
         }
     }
     for (; r < rows; r++) {
@@ -325,31 +323,30 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         T *o0 = dx + r * ld;
         _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
         {
-            T v0 = FN(col_dv)(g0[j], x0[j], mh[j], ml[j], s[j], b[j], lo, hi, sl, has_act);
+            const T mh = mhv[j], ml = mlv[j], s = sv[j], b = bv[j], k = kv[j];
+            FA_BWD_ELEM(g0[j], x0[j], o0, j, v0, d0)
             A[j] += (double)v0;
-            B[j] += (double)v0 * ((double)x0[j] - center[j]);
-            if (write)
-                o0[j] = v0 * k[j];
+            B[j] += (double)(v0 * d0);
         }
     }
 }
 
 static void FN(col_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
-                             ptrdiff_t nc, ptrdiff_t ld, const double *center, const void *prm,
-                             ptrdiff_t pld, const double *act, double *A, double *B)
+                             ptrdiff_t nc, ptrdiff_t ld, const void *prm, ptrdiff_t pld,
+                             const double *act, double *A, double *B)
 {
     const T *g = (const T *)dy, *xx = (const T *)x, *pp = (const T *)prm;
     T *o = (T *)dx;
     if (act) {
         if (dx)
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 1, 1);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 1, 1);
         else
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 1, 0);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 1, 0);
     } else {
         if (dx)
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 0, 1);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 0, 1);
         else
-            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, center, pp, pld, act, A, B, 0, 0);
+            FN(col_bwd_sums_body)(g, xx, o, rows, nc, ld, pp, pld, act, A, B, 0, 0);
     }
 }
 
@@ -362,11 +359,11 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
     T k = (T)p[FA_NP_K], q = (T)p[FA_NP_Q], r = (T)p[FA_NP_R];
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T xi = x[i];
-        T d = (xi - mh) - ml;
+        T e = x[i] - mh;
+        T d = e - ml;
         T dv = dy[i];
         if (has_act)
-            dv = dv * FN(act_d)(d * s + b, lo, hi, sl);
+            dv = dv * FN(act_d)(e * s + b, lo, hi, sl);
         dx[i] = (dv * k + d * q) + r;
     }
 }
@@ -380,6 +377,17 @@ static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t
         FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 0);
 }
 
+#define FA_COL_BWD_APPLY_SPAN(j0, j1)                                                         \
+    _Pragma("omp simd") for (ptrdiff_t j = (j0); j < (j1); j++)                              \
+    {                                                                                         \
+        T e = xr[j] - mh[j];                                                                  \
+        T d = e - ml[j];                                                                      \
+        T dv = gr[j];                                                                         \
+        if (has_act)                                                                          \
+            dv = dv * FN(act_d)(e * s[j] + b[j], lo, hi, sl);                                 \
+        orow[j] = (dv * k[j] + d * q[j]) + rr[j];                                             \
+    }
+
 static inline __attribute__((always_inline)) void FN(col_bwd_apply_body)(
     const T *dy, const T *x, T *dx, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_t ld, const T *prm,
     ptrdiff_t pld, const double *act, const int has_act)
@@ -392,33 +400,13 @@ static inline __attribute__((always_inline)) void FN(col_bwd_apply_body)(
     const T *restrict k = prm + FA_NP_K * pld;
     const T *restrict q = prm + FA_NP_Q * pld;
     const T *restrict rr = prm + FA_NP_R * pld;
-    ptrdiff_t r = 0;
-    for (; r + 2 <= rows; r += 2) {
-        const T *x0 = x + r * ld, *x1 = x0 + ld, *g0 = dy + r * ld, *g1 = g0 + ld;
-        T *o0 = dx + r * ld, *o1 = o0 + ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T d0 = (x0[j] - mh[j]) - ml[j], d1 = (x1[j] - mh[j]) - ml[j];
-            T v0 = g0[j], v1 = g1[j];
-            if (has_act) {
-                v0 = v0 * FN(act_d)(d0 * s[j] + b[j], lo, hi, sl);
-                v1 = v1 * FN(act_d)(d1 * s[j] + b[j], lo, hi, sl);
-            }
-            o0[j] = (v0 * k[j] + d0 * q[j]) + rr[j];
-            o1[j] = (v1 * k[j] + d1 * q[j]) + rr[j];
-        }
-    }
-    for (; r < rows; r++) {
+    /* one row per sweep, in two spans like col_apply */
+    for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld, *gr = dy + r * ld;
         T *orow = dx + r * ld;
-        _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
-        {
-            T d = (xr[j] - mh[j]) - ml[j];
-            T dv = gr[j];
-            if (has_act)
-                dv = dv * FN(act_d)(d * s[j] + b[j], lo, hi, sl);
-            orow[j] = (dv * k[j] + d * q[j]) + rr[j];
-        }
+        ptrdiff_t h = FN(line_head)(orow, nc);
+        FA_COL_BWD_APPLY_SPAN(0, h)
+        FA_COL_BWD_APPLY_SPAN(h, nc)
     }
 }
 
@@ -476,48 +464,128 @@ static void FN(ln_stats_apply)(const void *xsv, ptrdiff_t n, double *res, const 
     FN(stats_finish)(a1, a2, K, n, res);
 }
 
-static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t n, const double *p,
-                       const void *wv, double *restrict gw, double *restrict gb)
+/* LayerNorm backward. Per row: g = dy * w, the sums A = sum g and B = sum g * d with
+ * d = (x - mh) - ml (mh + ml the row mean split in two T values: x - mh is exact near the mean,
+ * so d stays accurate when |mean| >> std), then dx = g * k + d * q + r with k = invstd,
+ * q = -invstd^3 B / n, r = -invstd A / n, and gw += dy * d * k, gb += dy.
+ * The sums take four T terms per lane at a time into float64 lanes (a four-term T sum rounds
+ * like its terms do; a quarter of the conversions). */
+
+/* The sums' lanes over elements [i, i + 4L) of one row */
+#define FA_LN_SUMS4(dy, x, w, i, mh, ml, a1, a2)                                              \
+    _Pragma("omp simd") for (int j = 0; j < L; j++)                                           \
+    {                                                                                         \
+        const ptrdiff_t i0 = (i) + j, i1 = i0 + L, i2 = i1 + L, i3 = i2 + L;                  \
+        T g0 = (dy)[i0] * (w)[i0], g1 = (dy)[i1] * (w)[i1];                                   \
+        T g2 = (dy)[i2] * (w)[i2], g3 = (dy)[i3] * (w)[i3];                                   \
+        T e0 = g0 * (((x)[i0] - (mh)) - (ml)), e1 = g1 * (((x)[i1] - (mh)) - (ml));           \
+        T e2 = g2 * (((x)[i2] - (mh)) - (ml)), e3 = g3 * (((x)[i3] - (mh)) - (ml));           \
+        (a1)[j] += (double)((g0 + g1) + (g2 + g3));                                           \
+        (a2)[j] += (double)((e0 + e1) + (e2 + e3));                                           \
+    }
+
+/* The sums' tail: elements [i, n), fewer than 4L, one per lane in order */
+static inline void FN(ln_sums_tail)(const T *dy, const T *x, const T *w, ptrdiff_t i,
+                                    ptrdiff_t n, T mh, T ml, double *a1, double *a2)
+{
+    for (int j = 0; i + j < n; j++) {
+        T g = dy[i + j] * w[i + j];
+        a1[j % L] += (double)g;
+        a2[j % L] += (double)(g * ((x[i + j] - mh) - ml));
+    }
+}
+
+typedef struct {
+    T k, q, r, mh, ml;
+} FN(ln_coef);
+
+static inline void FN(ln_split)(double mean, T *mh, T *ml)
+{
+    *mh = (T)mean;
+    *ml = (T)(mean - (double)*mh);
+}
+
+static inline FN(ln_coef) FN(ln_finish)(double *a1, double *a2, ptrdiff_t n, double invstd, T mh,
+                                        T ml)
+{
+    FN(lanes_reduce)(a1);
+    FN(lanes_reduce)(a2);
+    double dn = (double)n;
+    FN(ln_coef) c;
+    c.k = (T)invstd;
+    c.q = (T)(-(invstd * invstd * invstd) * (a2[0] / dn));
+    c.r = (T)(-invstd * (a1[0] / dn));
+    c.mh = mh;
+    c.ml = ml;
+    return c;
+}
+
+/* The coefficients of row r */
+static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
+                                     const T *restrict w, ptrdiff_t n, double mean,
+                                     double invstd)
+{
+    double a1[L], a2[L];
+    T mh, ml;
+    ptrdiff_t i;
+    for (int j = 0; j < L; j++)
+        a1[j] = a2[j] = 0.0;
+    FN(ln_split)(mean, &mh, &ml);
+    for (i = 0; i + 4 * L <= n; i += 4 * L)
+        FA_LN_SUMS4(dy, x, w, i, mh, ml, a1, a2)
+    FN(ln_sums_tail)(dy, x, w, i, n, mh, ml, a1, a2);
+    return FN(ln_finish)(a1, a2, n, invstd, mh, ml);
+}
+
+/* Rows [0, nr) of n elements (mean, invstd per row): dx (which may be identical to dy or x:
+ * each element is read before it is written), gw[i] += sum over the rows of dy x_hat,
+ * gb[i] += sum of dy. Rows in pairs: the sums of both rows (reads dy, x), then one loop writes
+ * both rows' dx (the rows again, from the cache) and adds the pair's gw and gb terms, summed in
+ * T (one more rounding of the order of the terms' own), to the float64 sums: half the float64
+ * read-modify-write traffic of a row at a time. */
+static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr, ptrdiff_t n,
+                       const double *mean, const double *invstd, const void *wv,
+                       double *restrict gw, double *restrict gb)
 {
     const T *dy = (const T *)dyv;
     const T *x = (const T *)xv;
     T *dx = (T *)dxv;
     const T *restrict w = (const T *)wv;
-    const double mean = p[0], invstd = p[3];
-    const T mh = (T)p[1], ml = (T)p[2];
-    double a1[L], a2[L];
-    for (int j = 0; j < L; j++)
-        a1[j] = a2[j] = 0.0;
-    ptrdiff_t i = 0;
-    for (; i + L <= n; i += L) {
-        _Pragma("omp simd") for (int j = 0; j < L; j++) {
-            T g = dy[i + j] * w[i + j];
-            a1[j] += (double)g;
-            a2[j] += (double)g * ((double)x[i + j] - mean);
+    ptrdiff_t r = 0;
+    for (; r + 2 <= nr; r += 2) {
+        const T *g0 = dy + r * n, *g1 = g0 + n, *x0 = x + r * n, *x1 = x0 + n;
+        T *o0 = dx + r * n, *o1 = o0 + n;
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
+        FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1]);
+        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
+        {
+            T wt = w[t], a0 = g0[t], a1 = g1[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml, d1 = (x1[t] - c1.mh) - c1.ml;
+            o0[t] = ((a0 * wt) * c0.k + d0 * c0.q) + c0.r;
+            o1[t] = ((a1 * wt) * c1.k + d1 * c1.q) + c1.r;
+            gw[t] += (double)(a0 * (d0 * c0.k) + a1 * (d1 * c1.k));
+            gb[t] += (double)(a0 + a1);
         }
     }
-    for (int j = 0; j < n - i; j++) {
-        T g = dy[i + j] * w[i + j];
-        a1[j] += (double)g;
-        a2[j] += (double)g * ((double)x[i + j] - mean);
-    }
-    FN(lanes_reduce)(a1);
-    FN(lanes_reduce)(a2);
-    double dn = (double)n;
-    T k = (T)invstd;
-    T q = (T)(-(invstd * invstd * invstd) * (a2[0] / dn));
-    T r = (T)(-invstd * (a1[0] / dn));
-    /* dy, x, dx: dx may be identical to dy or x (elementwise, read before written) */
-    _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
-    {
-        T xi = x[t], gi = dy[t];
-        T d = (xi - mh) - ml;
-        gw[t] += (double)gi * (((double)xi - mean) * invstd);
-        gb[t] += (double)gi;
-        dx[t] = ((gi * w[t]) * k + d * q) + r;
+    if (r < nr) {
+        const T *g0 = dy + r * n, *x0 = x + r * n;
+        T *o0 = dx + r * n;
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
+        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
+        {
+            T a0 = g0[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml;
+            o0[t] = ((a0 * w[t]) * c0.k + d0 * c0.q) + c0.r;
+            gw[t] += (double)(a0 * (d0 * c0.k));
+            gb[t] += (double)a0;
+        }
     }
 }
 
+#undef FA_LN_SUMS4
 #undef L
+#undef FA_BWD_ELEM
+#undef FA_COL_APPLY_SPAN
+#undef FA_COL_BWD_APPLY_SPAN
 #undef FA_STATS_LANES
 #undef FA_STATS_TAIL
