@@ -21,6 +21,7 @@ from . import (
     registry,
     softmax,
 )
+from . import softmax as _softmax_module  # the function softmax shadows the module name below
 from ._config import show_config
 from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads
@@ -35,5 +36,5 @@ __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
     *elementwise.__all__, *normalization.__all__, *parametric.__all__, *registry.__all__,
-    *softmax.__all__,
+    *_softmax_module.__all__,
 ]

@@ -1,11 +1,67 @@
-/* Non-elementwise activation kernels, compiled once per ISA level like fa_act.c. */
+/* Non-elementwise activation kernels, compiled once per ISA level like fa_act.c. The loops
+ * live in fa_special_impl.h, written once over T and instantiated here for float and double. */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "fa_kernels.h"
+#include "fa_math.h"
+#include "fa_philox.h"
 
 #ifndef FA_ISA
 #error "FA_ISA must name the ISA level this object is compiled for"
 #endif
 
+#define FA_LANES 16 /* explicit accumulator lanes of the row reductions */
+
+/* The lanes of a reduction, summed in a fixed pairwise order. */
+static inline double fa_lanes_sum(double *lane)
+{
+    for (int w = FA_LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++)
+            lane[k] += lane[k + w];
+    return lane[0];
+}
+
+#define T float
+#define IT int32_t
+#define SFX f32
+#define FA_EXP fa_exp_f32
+#define FA_U01 fa_u01_f32
+#include "fa_special_impl.h"
+#undef T
+#undef IT
+#undef SFX
+#undef FA_EXP
+#undef FA_U01
+
+#define T double
+#define IT int64_t
+#define SFX f64
+#define FA_EXP fa_exp_f64
+#define FA_U01 fa_u01_f64
+#include "fa_special_impl.h"
+#undef T
+#undef IT
+#undef SFX
+#undef FA_EXP
+#undef FA_U01
+
 #define FA_FILL_SPECIAL_(isa) fa_fill_special_##isa
 #define FA_FILL_SPECIAL(isa) FA_FILL_SPECIAL_(isa)
+#define FA_SET(field, name)                                                                   \
+    t->field[FA_F32] = name##_f32;                                                            \
+    t->field[FA_F64] = name##_f64;
 
-void FA_FILL_SPECIAL(FA_ISA)(fa_special_table *t) { (void)t; }
+void FA_FILL_SPECIAL(FA_ISA)(fa_special_table *t)
+{
+    FA_SET(prelu_run, prelu_run)
+    FA_SET(prelu_vec, prelu_vec)
+    FA_SET(rrelu, rrelu)
+    FA_SET(dropout, dropout)
+    FA_SET(dropout_bwd, dropout_bwd)
+    FA_SET(mul, mul)
+    FA_SET(softmax_row, softmax_row)
+    FA_SET(softmax_cols, softmax_cols)
+    FA_SET(maxout, maxout)
+}
