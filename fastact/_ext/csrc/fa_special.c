@@ -23,25 +23,55 @@ static inline double fa_lanes_sum(double *lane)
     return lane[0];
 }
 
+/* s + c += v: plain for float data (its terms are exact in double), TwoSum-compensated for
+ * double data. Branch-free either way (FA_COMPENSATE is a constant). */
+#define FA_SUM_ADD(s, c, v)                                                                   \
+    do {                                                                                      \
+        double v_ = (v), t_ = (s) + v_;                                                       \
+        if (FA_COMPENSATE) {                                                                  \
+            double b_ = t_ - (s);                                                             \
+            (c) += ((s) - (t_ - b_)) + (v_ - b_);                                             \
+        }                                                                                     \
+        (s) = t_;                                                                             \
+    } while (0)
+
+/* hi + *lo = the lanes plus their compensations, combined pairwise with TwoSum (so a lane
+ * holding exp(0) = 1 does not swallow the small lanes). */
+static inline double fa_lanes_sum2(double *lane, double *comp, double *lo)
+{
+    for (int w = FA_LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++) {
+            double a = lane[k], b = lane[k + w], t = a + b, bb = t - a;
+            comp[k] += comp[k + w] + ((a - (t - bb)) + (b - bb));
+            lane[k] = t;
+        }
+    *lo = comp[0];
+    return lane[0];
+}
+
 #define T float
+#define FA_COMPENSATE 0
 #define IT int32_t
 #define SFX f32
 #define FA_EXP fa_exp_f32
 #define FA_U01 fa_u01_f32
 #include "fa_special_impl.h"
 #undef T
+#undef FA_COMPENSATE
 #undef IT
 #undef SFX
 #undef FA_EXP
 #undef FA_U01
 
 #define T double
+#define FA_COMPENSATE 1
 #define IT int64_t
 #define SFX f64
 #define FA_EXP fa_exp_f64
 #define FA_U01 fa_u01_f64
 #include "fa_special_impl.h"
 #undef T
+#undef FA_COMPENSATE
 #undef IT
 #undef SFX
 #undef FA_EXP

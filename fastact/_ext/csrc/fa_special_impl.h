@@ -234,37 +234,38 @@ static inline T FA_SP(shifted_exp)(T v, T m)
     return e + e * c;
 }
 
-/* sum of exp(x - m) in double lanes; the terms are written to y when y != NULL */
-static double FA_SP(row_exp_sum)(const T *x, T m, T *y, ptrdiff_t K)
+/* sum of exp(x - m) in double lanes (compensated when FA_COMPENSATE: the terms of a float64
+ * row carry no spare precision), returned as hi + *lo; the terms are written to y when
+ * y != NULL */
+static double FA_SP(row_exp_sum)(const T *x, T m, T *y, ptrdiff_t K, double *lo)
 {
-    double lane[FA_LANES];
+    double lane[FA_LANES], comp[FA_LANES];
     for (int k = 0; k < FA_LANES; k++)
-        lane[k] = 0.0;
+        lane[k] = comp[k] = 0.0;
     ptrdiff_t i = 0;
-    if (y) {
-        for (; i + FA_LANES <= K; i += FA_LANES) {
+    for (; i + FA_LANES <= K; i += FA_LANES) {
 #pragma omp simd
-            for (int k = 0; k < FA_LANES; k++) {
-                T e = FA_SP(shifted_exp)(x[i + k], m);
-                y[i + k] = e;
-                lane[k] += (double)e;
-            }
-        }
-        for (int k = 0; i + k < K; k++) {
+        for (int k = 0; k < FA_LANES; k++) {
             T e = FA_SP(shifted_exp)(x[i + k], m);
-            y[i + k] = e;
-            lane[k] += (double)e;
+            if (y)
+                y[i + k] = e;
+            FA_SUM_ADD(lane[k], comp[k], (double)e);
         }
-    } else {
-        for (; i + FA_LANES <= K; i += FA_LANES) {
-#pragma omp simd
-            for (int k = 0; k < FA_LANES; k++)
-                lane[k] += (double)FA_SP(shifted_exp)(x[i + k], m);
-        }
-        for (int k = 0; i + k < K; k++)
-            lane[k] += (double)FA_SP(shifted_exp)(x[i + k], m);
     }
-    return fa_lanes_sum(lane);
+    for (int k = 0; i + k < K; k++) {
+        T e = FA_SP(shifted_exp)(x[i + k], m);
+        if (y)
+            y[i + k] = e;
+        FA_SUM_ADD(lane[k], comp[k], (double)e);
+    }
+    return fa_lanes_sum2(lane, comp, lo);
+}
+
+/* log(hi + lo) for a sum of exponentials hi + lo >= 1 (one term is exp(0) = 1): log1p of the
+ * exact hi - 1, so a log-softmax near 0 keeps its relative accuracy. */
+static inline double FA_SP(log_sum)(double hi, double lo)
+{
+    return log1p((hi - 1.0) + lo);
 }
 
 static void FA_SP(softmax_row)(int mode, const void *av, const void *bv, void *yv, ptrdiff_t K)
@@ -274,13 +275,15 @@ static void FA_SP(softmax_row)(int mode, const void *av, const void *bv, void *y
     T *y = (T *)yv;
     if (mode == FA_SOFTMAX) {
         T m = FA_SP(row_max)(a, K);
-        double s = FA_SP(row_exp_sum)(a, m, y, K);
+        double lo, s = FA_SP(row_exp_sum)(a, m, y, K, &lo);
+        s += lo;
 #pragma omp simd
         for (ptrdiff_t i = 0; i < K; i++)
             y[i] = (T)((double)y[i] / s);
     } else if (mode == FA_LOG_SOFTMAX) {
         T m = FA_SP(row_max)(a, K);
-        double L = log(FA_SP(row_exp_sum)(a, m, NULL, K));
+        double lo, hi = FA_SP(row_exp_sum)(a, m, NULL, K, &lo);
+        double L = FA_SP(log_sum)(hi, lo);
 #pragma omp simd
         for (ptrdiff_t i = 0; i < K; i++) {
             T r, c;
@@ -307,9 +310,9 @@ static void FA_SP(softmax_cols)(int mode, const void *av, const void *bv, void *
     const T *b = (const T *)bv;
     T *y = (T *)yv;
     T m[FA_SOFTMAX_COLS];
-    double s[FA_SOFTMAX_COLS];
+    double s[FA_SOFTMAX_COLS], comp[FA_SOFTMAX_COLS];
     for (ptrdiff_t j = 0; j < nc; j++)
-        s[j] = 0.0;
+        s[j] = comp[j] = 0.0;
     if (mode == FA_SOFTMAX || mode == FA_LOG_SOFTMAX) {
         for (ptrdiff_t j = 0; j < nc; j++)
             m[j] = (T)-INFINITY;
@@ -327,15 +330,17 @@ static void FA_SP(softmax_cols)(int mode, const void *av, const void *bv, void *
                 for (ptrdiff_t j = 0; j < nc; j++) {
                     T e = FA_SP(shifted_exp)(ak[j], m[j]);
                     yk[j] = e;
-                    s[j] += (double)e;
+                    FA_SUM_ADD(s[j], comp[j], (double)e);
                 }
             } else {
 #pragma omp simd
                 for (ptrdiff_t j = 0; j < nc; j++)
-                    s[j] += (double)FA_SP(shifted_exp)(ak[j], m[j]);
+                    FA_SUM_ADD(s[j], comp[j], (double)FA_SP(shifted_exp)(ak[j], m[j]));
             }
         }
         if (mode == FA_SOFTMAX) {
+            for (ptrdiff_t j = 0; j < nc; j++)
+                s[j] += comp[j];
             for (ptrdiff_t k = 0; k < K; k++) {
                 T *yk = y + k * ld;
 #pragma omp simd
@@ -344,7 +349,7 @@ static void FA_SP(softmax_cols)(int mode, const void *av, const void *bv, void *
             }
         } else {
             for (ptrdiff_t j = 0; j < nc; j++)
-                s[j] = log(s[j]);
+                s[j] = FA_SP(log_sum)(s[j], comp[j]);
             for (ptrdiff_t k = 0; k < K; k++) {
                 const T *ak = a + k * ld;
                 T *yk = y + k * ld;
