@@ -19,9 +19,8 @@ from . import (
     normalization,
     parametric,
     registry,
-    softmax,
 )
-from . import softmax as _softmax_module  # the function softmax shadows the module name below
+from . import softmax as _softmax_module  # the function softmax shadows the module's name
 from ._config import show_config
 from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads

@@ -30,6 +30,7 @@ __all__ = [
 _FORWARD, _DERIVATIVE, _BACKWARD = (_kernels.PRELU_FORWARD, _kernels.PRELU_DERIVATIVE,
                                     _kernels.PRELU_BACKWARD)
 _SEED_LIMIT = 1 << 64
+_INF = float("inf")
 
 
 # ---------------------------------------------------------------- helpers
@@ -151,6 +152,10 @@ def prelu(x, weight, axis=1, *, out=None):
     -------
     ndarray of x's shape.
     """
+    if type(weight) is float:
+        y = _kernels.prelu_scalar(_FORWARD, None, x, out, weight)
+        if y is not None:
+            return y
     return _prelu(_FORWARD, None, x, weight, axis, out)
 
 
@@ -158,6 +163,10 @@ def prelu_derivative(x, weight, axis=1, *, out=None):
     """d prelu / dx = 1 if x > 0 else weight (the slope at x = 0, as PyTorch; NaN for NaN).
 
     Same parameters as ``prelu``; returns an ndarray of x's shape."""
+    if type(weight) is float:
+        y = _kernels.prelu_scalar(_DERIVATIVE, None, x, out, weight)
+        if y is not None:
+            return y
     return _prelu(_DERIVATIVE, None, x, weight, axis, out)
 
 
@@ -180,6 +189,10 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
     (grad_input, grad_weight): grad_input of x's shape; grad_weight of weight's shape and
     (promoted) dtype.
     """
+    if type(weight) is float:
+        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, weight)
+        if r is not None:
+            return r[0], np.array(r[1])
     return _prelu(_BACKWARD, grad_output, x, weight, axis, out)
 
 
@@ -207,6 +220,11 @@ def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, seed=None, *, out=Non
     -------
     y (eval) or (y, noise) (training), each of x's shape.
     """
+    if not training and type(lower) is float and type(upper) is float \
+            and -_INF < lower <= upper < _INF:
+        y = _kernels.prelu_scalar(_FORWARD, None, x, out, (lower + upper) / 2)
+        if y is not None:
+            return y
     lower, upper = _bounds(lower, upper)
     if not training:
         return _prelu(_FORWARD, None, x, (lower + upper) / 2, 1, out)
@@ -226,6 +244,11 @@ def rrelu_backward(grad_output, x=None, noise=None, lower=1.0 / 8, upper=1.0 / 3
     (an int) and x regenerate it.
 
     Returns an ndarray of grad_output's shape (``out`` may be grad_output)."""
+    if not training and type(lower) is float and type(upper) is float \
+            and -_INF < lower <= upper < _INF and x is not None:
+        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, (lower + upper) / 2)
+        if r is not None:
+            return r[0]
     lower, upper = _bounds(lower, upper)
     if not training:
         if x is None:

@@ -13,8 +13,6 @@ As in PyTorch, a row holding NaN or +inf, or made only of -inf, gives NaN throug
 
 import math
 
-import numpy as np
-
 from . import _arrays
 from ._ext import _kernels
 from .normalization import _axis, _count, _oriented, _Result, _split, _work
@@ -33,6 +31,10 @@ def _same_shape(a, name, shape, like):
 
 def _softmax_run(mode, a, b, axis, out, names):
     """Run a softmax-family kernel along `axis` of a (and b, for the backward modes)."""
+    if axis == -1:
+        y = _kernels.softmax_last(mode, a, b, out)
+        if y is not None:
+            return y
     arrays = [_arrays.as_input(a, names[0])]
     if b is not None:
         arrays.append(_arrays.as_input(b, names[1]))

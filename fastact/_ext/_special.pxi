@@ -187,3 +187,89 @@ def maxout_run(g, cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t G,
     cdef void *py = _sp_ptr(y)
     with nogil:
         fa_maxout(dt, backward, pg, px, py, outer, G, pieces, inner, nt, _special_grain)
+
+
+# ---------------------------------------------------------------- fast paths
+# The common calls (native float arrays, C-contiguous, out absent or exactly right) skip the
+# Python layer's conventions; None means "not this case", and the caller takes the general path.
+cdef object _fast_out(object out, cnp.ndarray a, object b, int dt):
+    """The result array for a fast-path call on a (and b), or None."""
+    if b is not None and (type(b) is not cnp.ndarray or _dtype_index(<cnp.ndarray>b) != dt
+                          or not _plain(<cnp.ndarray>b) or not _same_shape(<cnp.ndarray>b, a)):
+        return None
+    if out is None:
+        return _new_like(a)
+    if _usable_out(out, a, dt) and (b is None or _usable_out(out, <cnp.ndarray>b, dt)):
+        return out
+    return None
+
+
+def prelu_scalar(int mode, g, x, out, double w):
+    """prelu with one slope on plain arrays: y (forward/derivative) or (grad_input, grad_weight
+    as a float); None when the call needs the general path."""
+    cdef cnp.ndarray xa, ya
+    cdef int dt, rc = 0, nt
+    cdef double gw = 0.0
+    cdef Py_ssize_t n
+    cdef void *pg
+    cdef void *px
+    cdef void *py
+    if type(x) is not cnp.ndarray:
+        return None
+    xa = <cnp.ndarray>x
+    dt = _dtype_index(xa)
+    if dt < 0 or not _plain(xa) or (mode == FA_PRELU_BACKWARD) != (g is not None):
+        return None
+    res = _fast_out(out, xa, g, dt)
+    if res is None:
+        return None
+    ya = <cnp.ndarray>res
+    n = cnp.PyArray_SIZE(xa)
+    pg = _sp_ptr(g)
+    px = cnp.PyArray_DATA(xa)
+    py = cnp.PyArray_DATA(ya)
+    if n >= 2 * _special_grain:
+        nt = _effective_threads()
+        with nogil:
+            rc = fa_prelu(dt, mode, pg, px, py, 1, 1, n, &w, &gw, nt, _special_grain)
+    elif n > 0:
+        rc = fa_prelu(dt, mode, pg, px, py, 1, 1, n, &w, &gw, 1, _special_grain)
+    if rc != 0:
+        raise MemoryError("fastact: could not allocate the prelu workspace")
+    return (ya, gw) if mode == FA_PRELU_BACKWARD else ya
+
+
+def softmax_last(int mode, a, b, out):
+    """Softmax family along the last axis of plain arrays (a 1-D or more); None when the call
+    needs the general path."""
+    cdef cnp.ndarray aa, ya
+    cdef int dt, nd, nt = 1
+    cdef Py_ssize_t n, K
+    cdef void *pa
+    cdef void *pb
+    cdef void *py
+    if type(a) is not cnp.ndarray:
+        return None
+    aa = <cnp.ndarray>a
+    dt = _dtype_index(aa)
+    nd = cnp.PyArray_NDIM(aa)
+    if dt < 0 or nd == 0 or not _plain(aa) or (mode >= FA_SOFTMAX_BWD) != (b is not None):
+        return None
+    res = _fast_out(out, aa, b, dt)
+    if res is None:
+        return None
+    ya = <cnp.ndarray>res
+    n = cnp.PyArray_SIZE(aa)
+    K = cnp.PyArray_DIM(aa, nd - 1)
+    if n == 0:
+        return ya
+    pa = cnp.PyArray_DATA(aa)
+    pb = _sp_ptr(b)
+    py = cnp.PyArray_DATA(ya)
+    if n >= 2 * _softmax_grain:
+        nt = _effective_threads()
+        with nogil:
+            fa_softmax(dt, mode, pa, pb, py, n // K, K, 1, nt, _softmax_grain)
+    else:
+        fa_softmax(dt, mode, pa, pb, py, n // K, K, 1, 1, _softmax_grain)
+    return ya

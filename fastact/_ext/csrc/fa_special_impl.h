@@ -268,6 +268,22 @@ static inline double FA_SP(log_sum)(double hi, double lo)
     return log1p((hi - 1.0) + lo);
 }
 
+/* y[i] /= s: for float data as a product with 1/s in double (two double roundings before the
+ * one to float: as accurate as the division and much faster); for double data a division. */
+static inline void FA_SP(scale_row)(T *y, ptrdiff_t K, double s)
+{
+    if (sizeof(T) == sizeof(float)) {
+        double inv = 1.0 / s;
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < K; i++)
+            y[i] = (T)((double)y[i] * inv);
+    } else {
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < K; i++)
+            y[i] = (T)((double)y[i] / s);
+    }
+}
+
 static void FA_SP(softmax_row)(int mode, const void *av, const void *bv, void *yv, ptrdiff_t K)
 {
     const T *a = (const T *)av;
@@ -277,9 +293,7 @@ static void FA_SP(softmax_row)(int mode, const void *av, const void *bv, void *y
         T m = FA_SP(row_max)(a, K);
         double lo, s = FA_SP(row_exp_sum)(a, m, y, K, &lo);
         s += lo;
-#pragma omp simd
-        for (ptrdiff_t i = 0; i < K; i++)
-            y[i] = (T)((double)y[i] / s);
+        FA_SP(scale_row)(y, K, s);
     } else if (mode == FA_LOG_SOFTMAX) {
         T m = FA_SP(row_max)(a, K);
         double lo, hi = FA_SP(row_exp_sum)(a, m, NULL, K, &lo);
@@ -341,11 +355,20 @@ static void FA_SP(softmax_cols)(int mode, const void *av, const void *bv, void *
         if (mode == FA_SOFTMAX) {
             for (ptrdiff_t j = 0; j < nc; j++)
                 s[j] += comp[j];
+            if (sizeof(T) == sizeof(float))
+                for (ptrdiff_t j = 0; j < nc; j++)
+                    s[j] = 1.0 / s[j];
             for (ptrdiff_t k = 0; k < K; k++) {
                 T *yk = y + k * ld;
+                if (sizeof(T) == sizeof(float)) {
 #pragma omp simd
-                for (ptrdiff_t j = 0; j < nc; j++)
-                    yk[j] = (T)((double)yk[j] / s[j]);
+                    for (ptrdiff_t j = 0; j < nc; j++)
+                        yk[j] = (T)((double)yk[j] * s[j]);
+                } else {
+#pragma omp simd
+                    for (ptrdiff_t j = 0; j < nc; j++)
+                        yk[j] = (T)((double)yk[j] / s[j]);
+                }
             }
         } else {
             for (ptrdiff_t j = 0; j < nc; j++)
@@ -391,10 +414,51 @@ static void FA_SP(softmax_cols)(int mode, const void *av, const void *bv, void *
 }
 
 /* ---------------------------------------------------------------- maxout */
-/* v replaces the running maximum m when larger, or when it is the first NaN. */
+/* v replaces the running maximum m when larger, or when it is the first NaN (bitwise, so the
+ * loops stay branch-free). */
 static inline int FA_SP(takes)(T v, T m)
 {
-    return v > m || (v != v && m == m);
+    return (v > m) | ((v != v) & (m == m));
+}
+
+/* maxout over groups of P consecutive elements (inner == 1), in blocks of FA_MAXOUT_COLS
+ * groups: one strided pass per piece, so the loops vectorize; P is a constant at the call
+ * sites below for the common sizes. */
+static inline void FA_SP(maxout_groups)(int backward, const T *g, const T *x, T *y,
+                                        ptrdiff_t ngroups, ptrdiff_t P)
+{
+    T m[FA_MAXOUT_COLS];
+    IT best[FA_MAXOUT_COLS];
+    for (ptrdiff_t j0 = 0; j0 < ngroups; j0 += FA_MAXOUT_COLS) {
+        ptrdiff_t nc = ngroups - j0 < FA_MAXOUT_COLS ? ngroups - j0 : FA_MAXOUT_COLS;
+        const T *xb = x + j0 * P;
+#pragma omp simd
+        for (ptrdiff_t j = 0; j < nc; j++) {
+            m[j] = xb[j * P];
+            best[j] = 0;
+        }
+        for (ptrdiff_t p = 1; p < P; p++) {
+#pragma omp simd
+            for (ptrdiff_t j = 0; j < nc; j++) {
+                T v = xb[j * P + p];
+                int t = FA_SP(takes)(v, m[j]);
+                m[j] = t ? v : m[j];
+                best[j] = t ? (IT)p : best[j];
+            }
+        }
+        if (!backward) {
+#pragma omp simd
+            for (ptrdiff_t j = 0; j < nc; j++)
+                y[j0 + j] = m[j];
+            continue;
+        }
+        T *yb = y + j0 * P;
+        for (ptrdiff_t p = 0; p < P; p++) {
+#pragma omp simd
+            for (ptrdiff_t j = 0; j < nc; j++)
+                yb[j * P + p] = best[j] == (IT)p ? g[j0 + j] : (T)0;
+        }
+    }
 }
 
 static void FA_SP(maxout)(int backward, const void *gv, const void *xv, void *yv,
@@ -404,28 +468,11 @@ static void FA_SP(maxout)(int backward, const void *gv, const void *xv, void *yv
     const T *x = (const T *)xv;
     T *y = (T *)yv;
     if (inner == 1) {
-        if (!backward) {
-            for (ptrdiff_t j = 0; j < ngroups; j++) {
-                const T *xj = x + j * pieces;
-                T m = xj[0];
-                for (ptrdiff_t p = 1; p < pieces; p++)
-                    m = FA_SP(takes)(xj[p], m) ? xj[p] : m;
-                y[j] = m;
-            }
-            return;
-        }
-        for (ptrdiff_t j = 0; j < ngroups; j++) {
-            const T *xj = x + j * pieces;
-            T m = xj[0];
-            ptrdiff_t best = 0;
-            for (ptrdiff_t p = 1; p < pieces; p++) {
-                int t = FA_SP(takes)(xj[p], m);
-                m = t ? xj[p] : m;
-                best = t ? p : best;
-            }
-            T gj = g[j];
-            for (ptrdiff_t p = 0; p < pieces; p++)
-                y[j * pieces + p] = p == best ? gj : (T)0;
+        switch (pieces) {
+        case 2: FA_SP(maxout_groups)(backward, g, x, y, ngroups, 2); break;
+        case 3: FA_SP(maxout_groups)(backward, g, x, y, ngroups, 3); break;
+        case 4: FA_SP(maxout_groups)(backward, g, x, y, ngroups, 4); break;
+        default: FA_SP(maxout_groups)(backward, g, x, y, ngroups, pieces); break;
         }
         return;
     }

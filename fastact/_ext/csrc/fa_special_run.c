@@ -15,6 +15,21 @@
 #define PRELU_MAXSEG 16     /* row segments (each with its own partial sums) */
 #define MAXOUT_PIECE 4096   /* input elements per piece of maxout */
 
+/* for (it = 0; it < items; it++) BODY, on nt threads (static schedule) when nt > 1; serial
+ * calls never enter an OpenMP region (it costs a fraction of a microsecond even when inactive). */
+#ifdef _OPENMP
+#define FA_FOR_ITEMS(nt, it, items, ...)                                                      \
+    if ((nt) > 1) {                                                                           \
+        _Pragma("omp parallel for num_threads(nt) schedule(static)")                          \
+        for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }                            \
+    } else                                                                                    \
+        for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }
+#else
+#define FA_FOR_ITEMS(nt, it, items, ...)                                                      \
+    (void)(nt);                                                                               \
+    for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }
+#endif
+
 static inline ptrdiff_t pmin(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static inline ptrdiff_t cdiv(ptrdiff_t a, ptrdiff_t b) { return (a + b - 1) / b; }
 
@@ -50,10 +65,7 @@ static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, p
         return -1;
     fa_prelu_run_fn f = fa_active.special.prelu_run[dt];
     int nt = threads_for(outer * C * inner, items, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, items,
         ptrdiff_t s = it / per_seg, c = (it % per_seg) / npc, k = it % npc;
         ptrdiff_t o0 = outer * s / nseg, o1 = outer * (s + 1) / nseg;
         ptrdiff_t i0 = k * PRELU_PIECE, len = pmin(PRELU_PIECE, inner - i0);
@@ -61,7 +73,7 @@ static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, p
             ptrdiff_t off = ((o * C + c) * inner + i0) * isz;
             f(mode, g ? g + off : NULL, x + off, y + off, len, w[c], bwd ? acc + it : NULL);
         }
-    }
+    )
     if (bwd) {
         for (ptrdiff_t c = 0; c < C; c++) {
             double sum = 0.0;
@@ -99,10 +111,7 @@ static int prelu_rows(int dt, int mode, const char *g, const char *x, char *y, p
         }
     fa_prelu_vec_fn f = fa_active.special.prelu_vec[dt];
     int nt = threads_for(outer * R, items, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, items,
         ptrdiff_t s = it / ncb, j0 = (it % ncb) * PRELU_COLS, len = pmin(PRELU_COLS, R - j0);
         ptrdiff_t o0 = outer * s / nseg, o1 = outer * (s + 1) / nseg;
         for (ptrdiff_t o = o0; o < o1; o++) {
@@ -110,7 +119,7 @@ static int prelu_rows(int dt, int mode, const char *g, const char *x, char *y, p
             f(mode, g ? g + off : NULL, x + off, y + off, len, wexp + j0 * isz,
               bwd ? acc + s * R + j0 : NULL);
         }
-    }
+    )
     if (bwd) {
         for (ptrdiff_t c = 0; c < C; c++) {
             double sum = 0.0;
@@ -148,16 +157,13 @@ void fa_rrelu_train(int dt, const void *x, void *y, void *noise, ptrdiff_t n, ui
     ptrdiff_t isz = isize(dt);
     fa_rrelu_fn f = fa_active.special.rrelu[dt];
     int nt = fa_threads_for(n, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
-#endif
-    for (int t = 0; t < nt; t++) {
+    FA_FOR_ITEMS(nt, t, nt,
         ptrdiff_t s, len;
         slice(n, nt, t, &s, &len);
         if (len > 0)
             f((const char *)x + s * isz, (char *)y + s * isz, (char *)noise + s * isz, len,
               (uint64_t)s, seed, lower, upper);
-    }
+    )
 }
 
 void fa_dropout_train(int dt, const void *x, void *y, unsigned char *mask, ptrdiff_t n,
@@ -169,16 +175,13 @@ void fa_dropout_train(int dt, const void *x, void *y, unsigned char *mask, ptrdi
     double scale = p < 1.0 ? 1.0 / (1.0 - p) : 0.0;
     fa_dropout_fn f = fa_active.special.dropout[dt];
     int nt = fa_threads_for(n, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
-#endif
-    for (int t = 0; t < nt; t++) {
+    FA_FOR_ITEMS(nt, t, nt,
         ptrdiff_t s, len;
         slice(n, nt, t, &s, &len);
         if (len > 0)
             f((const char *)x + s * isz, (char *)y + s * isz, mask + s, len, (uint64_t)s, seed,
               threshold, scale);
-    }
+    )
 }
 
 void fa_dropout_backward(int dt, const void *g, const unsigned char *mask, void *y,
@@ -187,15 +190,12 @@ void fa_dropout_backward(int dt, const void *g, const unsigned char *mask, void 
     ptrdiff_t isz = isize(dt);
     fa_dropout_bwd_fn f = fa_active.special.dropout_bwd[dt];
     int nt = fa_threads_for(n, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
-#endif
-    for (int t = 0; t < nt; t++) {
+    FA_FOR_ITEMS(nt, t, nt,
         ptrdiff_t s, len;
         slice(n, nt, t, &s, &len);
         if (len > 0)
             f((const char *)g + s * isz, mask + s, (char *)y + s * isz, len, scale);
-    }
+    )
 }
 
 void fa_mul(int dt, const void *a, const void *b, void *y, ptrdiff_t n, int nthreads,
@@ -204,15 +204,12 @@ void fa_mul(int dt, const void *a, const void *b, void *y, ptrdiff_t n, int nthr
     ptrdiff_t isz = isize(dt);
     fa_mul_fn f = fa_active.special.mul[dt];
     int nt = fa_threads_for(n, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1) if (nt > 1)
-#endif
-    for (int t = 0; t < nt; t++) {
+    FA_FOR_ITEMS(nt, t, nt,
         ptrdiff_t s, len;
         slice(n, nt, t, &s, &len);
         if (len > 0)
             f((const char *)a + s * isz, (const char *)b + s * isz, (char *)y + s * isz, len);
-    }
+    )
 }
 
 /* ---------------------------------------------------------------- softmax, maxout */
@@ -227,27 +224,21 @@ void fa_softmax(int dt, int mode, const void *a, const void *b, void *y, ptrdiff
     if (inner == 1) {
         fa_softmax_row_fn f = fa_active.special.softmax_row[dt];
         int nt = threads_for(n, outer, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-        for (ptrdiff_t r = 0; r < outer; r++) {
+        FA_FOR_ITEMS(nt, r, outer,
             ptrdiff_t off = r * K * isz;
             f(mode, ac + off, bc ? bc + off : NULL, yc + off, K);
-        }
+        )
         return;
     }
     fa_softmax_cols_fn f = fa_active.special.softmax_cols[dt];
     ptrdiff_t ncb = cdiv(inner, FA_SOFTMAX_COLS), items = outer * ncb;
     int nt = threads_for(n, items, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, items,
         ptrdiff_t o = it / ncb, j0 = (it % ncb) * FA_SOFTMAX_COLS;
         ptrdiff_t off = (o * K * inner + j0) * isz;
         f(mode, ac + off, bc ? bc + off : NULL, yc + off, K, pmin(FA_SOFTMAX_COLS, inner - j0),
           inner);
-    }
+    )
 }
 
 void fa_maxout(int dt, int backward, const void *g, const void *x, void *y, ptrdiff_t outer,
@@ -261,13 +252,10 @@ void fa_maxout(int dt, int backward, const void *g, const void *x, void *y, ptrd
     ptrdiff_t items = cdiv(ngroups, per);
     fa_maxout_fn f = fa_active.special.maxout[dt];
     int nt = threads_for(n, items, nthreads, grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, items,
         ptrdiff_t j0 = it * per, nj = pmin(per, ngroups - j0);
         ptrdiff_t xoff = j0 * pieces * inner * isz, goff = j0 * inner * isz;
         f(backward, g ? (const char *)g + goff : NULL, (const char *)x + xoff,
           (char *)y + (backward ? xoff : goff), nj, pieces, inner);
-    }
+    )
 }
