@@ -99,6 +99,19 @@ static inline fa_philox_ctr FA_SP(philox_block)(uint64_t block, uint64_t stream,
     return fa_philox4x32(c, (uint32_t)seed, (uint32_t)(seed >> 32));
 }
 
+/* The element loops below run over whole Philox blocks (4 elements) in one simd loop, then
+ * the last partial block. */
+static inline void FA_SP(rrelu_one)(const T *x, T *y, T *noise, ptrdiff_t e, uint32_t u, T lo,
+                                    T hi, T span)
+{
+    T a = lo + span * FA_U01(u);
+    a = a > hi ? hi : a;
+    T v = x[e];
+    int neg = v <= (T)0;
+    noise[e] = neg ? a : (T)1;
+    y[e] = neg ? v * a : v;
+}
+
 static void FA_SP(rrelu)(const void *xv, void *yv, void *nv, ptrdiff_t n, uint64_t start,
                          uint64_t seed, double lower, double upper)
 {
@@ -107,19 +120,28 @@ static void FA_SP(rrelu)(const void *xv, void *yv, void *nv, ptrdiff_t n, uint64
     T *noise = (T *)nv;
     const T lo = (T)lower, hi = (T)upper, span = (T)(upper - lower);
     uint64_t b0 = start >> 2;
-    ptrdiff_t nb = (n + 3) / 4;
+    ptrdiff_t nb = n / 4;
+#pragma omp simd
     for (ptrdiff_t b = 0; b < nb; b++) {
         fa_philox_ctr r = FA_SP(philox_block)(b0 + (uint64_t)b, FA_STREAM_RRELU, seed);
-        ptrdiff_t m = n - 4 * b < 4 ? n - 4 * b : 4;
-        for (ptrdiff_t k = 0; k < m; k++) {
-            T a = lo + span * FA_U01(r.v[k]);
-            a = a > hi ? hi : a;
-            T v = x[4 * b + k];
-            int neg = v <= (T)0;
-            noise[4 * b + k] = neg ? a : (T)1;
-            y[4 * b + k] = neg ? v * a : v;
-        }
+        FA_SP(rrelu_one)(x, y, noise, 4 * b, r.v[0], lo, hi, span);
+        FA_SP(rrelu_one)(x, y, noise, 4 * b + 1, r.v[1], lo, hi, span);
+        FA_SP(rrelu_one)(x, y, noise, 4 * b + 2, r.v[2], lo, hi, span);
+        FA_SP(rrelu_one)(x, y, noise, 4 * b + 3, r.v[3], lo, hi, span);
     }
+    if (4 * nb < n) {
+        fa_philox_ctr r = FA_SP(philox_block)(b0 + (uint64_t)nb, FA_STREAM_RRELU, seed);
+        for (ptrdiff_t k = 0; 4 * nb + k < n; k++)
+            FA_SP(rrelu_one)(x, y, noise, 4 * nb + k, r.v[k], lo, hi, span);
+    }
+}
+
+static inline void FA_SP(dropout_one)(const T *x, T *y, unsigned char *mask, ptrdiff_t e,
+                                      uint32_t u, uint64_t threshold, T s)
+{
+    int keep = (uint64_t)u >= threshold;
+    mask[e] = (unsigned char)keep;
+    y[e] = x[e] * (keep ? s : (T)0);
 }
 
 static void FA_SP(dropout)(const void *xv, void *yv, unsigned char *mask, ptrdiff_t n,
@@ -129,15 +151,19 @@ static void FA_SP(dropout)(const void *xv, void *yv, unsigned char *mask, ptrdif
     T *y = (T *)yv;
     const T s = (T)scale;
     uint64_t b0 = start >> 2;
-    ptrdiff_t nb = (n + 3) / 4;
+    ptrdiff_t nb = n / 4;
+#pragma omp simd
     for (ptrdiff_t b = 0; b < nb; b++) {
         fa_philox_ctr r = FA_SP(philox_block)(b0 + (uint64_t)b, FA_STREAM_DROPOUT, seed);
-        ptrdiff_t m = n - 4 * b < 4 ? n - 4 * b : 4;
-        for (ptrdiff_t k = 0; k < m; k++) {
-            int keep = (uint64_t)r.v[k] >= threshold;
-            mask[4 * b + k] = (unsigned char)keep;
-            y[4 * b + k] = x[4 * b + k] * (keep ? s : (T)0);
-        }
+        FA_SP(dropout_one)(x, y, mask, 4 * b, r.v[0], threshold, s);
+        FA_SP(dropout_one)(x, y, mask, 4 * b + 1, r.v[1], threshold, s);
+        FA_SP(dropout_one)(x, y, mask, 4 * b + 2, r.v[2], threshold, s);
+        FA_SP(dropout_one)(x, y, mask, 4 * b + 3, r.v[3], threshold, s);
+    }
+    if (4 * nb < n) {
+        fa_philox_ctr r = FA_SP(philox_block)(b0 + (uint64_t)nb, FA_STREAM_DROPOUT, seed);
+        for (ptrdiff_t k = 0; 4 * nb + k < n; k++)
+            FA_SP(dropout_one)(x, y, mask, 4 * nb + k, r.v[k], threshold, s);
     }
 }
 
