@@ -13,6 +13,8 @@ As in PyTorch, a row holding NaN or +inf, or made only of -inf, gives NaN throug
 
 import math
 
+import numpy as np
+
 from . import _arrays
 from ._ext import _kernels
 from .normalization import _axis, _count, _oriented, _Result, _split, _work
@@ -22,6 +24,9 @@ __all__ = [
     "softmax", "softmax_backward", "log_softmax", "log_softmax_backward", "maxout",
     "maxout_backward",
 ]
+
+
+_MIN_COLUMNS = 16  # a strided axis with fewer columns goes through a transposed copy
 
 
 def _same_shape(a, name, shape, like):
@@ -49,7 +54,15 @@ def _softmax_run(mode, a, b, axis, out, names):
     if not shape:
         outer, K, inner = 1, 1, 1
     else:
-        outer, K, inner = _split(works[0].shape, len(shape) - 1 - ax if transposed else ax)
+        kax = len(shape) - 1 - ax if transposed else ax
+        outer, K, inner = _split(works[0].shape, kax)
+        if 1 < inner < _MIN_COLUMNS and K > 1:
+            # too few columns for the column kernel: rows along the last axis of a copy
+            moved = [np.ascontiguousarray(np.moveaxis(w, kax, -1)) for w in works]
+            _kernels.softmax_run(mode, moved[0], moved[1] if b is not None else None,
+                                 moved[0], outer * inner, K, 1)
+            res.target[...] = np.moveaxis(moved[0], -1, kax)
+            return res.result()
     _kernels.softmax_run(mode, works[0], works[1] if b is not None else None, res.target,
                          outer, K, inner)
     return res.result()
