@@ -4,6 +4,7 @@ ties, finite differences, thread count and CPU capability independence, bad inpu
 import numpy as np
 import pytest
 import reference_special as ref
+from special_util import assert_bit_identical, at_every_level_and_thread_count
 
 import fastact
 
@@ -96,18 +97,9 @@ def test_threads_and_cpu_levels_bit_identical(shape, pieces, axis, dtype):
     gshape = list(shape)
     gshape[axis] //= pieces
     g = rng.standard_normal(gshape).astype(dtype)
-    results = []
-    before = fastact.cpu_capability()
-    for level in fastact.cpu_capabilities():
-        fastact._ext._kernels.isa_select(level)
-        for n in (1, 2):
-            with fastact.num_threads(n):
-                results.append([fastact.maxout(x, pieces, axis),
-                                fastact.maxout_backward(g, x, pieces, axis)])
-    fastact._ext._kernels.isa_select(before)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            assert a.tobytes() == b.tobytes()
+    results = at_every_level_and_thread_count(
+        lambda: [fastact.maxout(x, pieces, axis), fastact.maxout_backward(g, x, pieces, axis)])
+    assert_bit_identical(results)
     np.testing.assert_array_equal(results[0][0], ref.maxout(x, pieces, axis).astype(dtype))
 
 

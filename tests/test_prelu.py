@@ -5,6 +5,7 @@ CPU capability independence, bad input."""
 import numpy as np
 import pytest
 import reference_special as ref
+from special_util import assert_bit_identical, at_every_level_and_thread_count
 from util import hostile_arrays, special_values
 
 import fastact
@@ -149,22 +150,13 @@ def big_inputs(dtype):
 
 def test_threads_and_cpu_levels_bit_identical(dtype):
     assert fastact._ext._kernels.SPECIAL_GRAIN * 2 < 20000 * 37
-    before = fastact.cpu_capability()
     for x, axis, w in big_inputs(dtype):
         g = np.random.default_rng(5).standard_normal(x.shape).astype(dtype)
-        results = []
-        for level in fastact.cpu_capabilities():
-            fastact._ext._kernels.isa_select(level)
-            for n in (1, 2):
-                with fastact.num_threads(n):
-                    gi, gw = fastact.prelu_backward(g, x, w, axis=axis)
-                    results.append([fastact.prelu(x, w, axis=axis),
-                                    fastact.prelu_derivative(x, w, axis=axis), gi, gw,
-                                    fastact.rrelu(x), fastact.rrelu_backward(g, x)])
-        fastact._ext._kernels.isa_select(before)
-        for other in results[1:]:
-            for a, b in zip(results[0], other):
-                assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+        results = at_every_level_and_thread_count(lambda x=x, w=w, axis=axis, g=g: [
+            fastact.prelu(x, w, axis=axis), fastact.prelu_derivative(x, w, axis=axis),
+            *fastact.prelu_backward(g, x, w, axis=axis), fastact.rrelu(x),
+            fastact.rrelu_backward(g, x)])
+        assert_bit_identical(results)
         want = ref.prelu_backward(g.astype(float), x.astype(float), w, axis)[1]
         weight_gradient_close(results[0][3], want, g.astype(float), x.astype(float), dtype,
                               "big grad_weight")

@@ -4,6 +4,7 @@ finite differences, bad input."""
 
 import numpy as np
 import pytest
+from special_util import assert_bit_identical, at_every_level_and_thread_count
 
 import fastact
 
@@ -60,19 +61,10 @@ def test_reproducible_for_any_threads_cpu_level_and_layout(dtype):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((600, 701)).astype(dtype)
     g = rng.standard_normal(x.shape).astype(dtype)
-    results = []
-    before = fastact.cpu_capability()
-    for level in fastact.cpu_capabilities():
-        fastact._ext._kernels.isa_select(level)
-        for n in (1, 2):
-            with fastact.num_threads(n):
-                results.append(_random_outputs(x, g))
-    fastact._ext._kernels.isa_select(before)
+    results = at_every_level_and_thread_count(lambda: _random_outputs(x, g))
     results.append(_random_outputs(np.asfortranarray(x), np.asfortranarray(g)))
     results.append(_random_outputs(x[::-1][::-1], g))
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            assert a.tobytes() == np.ascontiguousarray(b).tobytes()
+    assert_bit_identical(results)
     # a slice of the input gets the elements' own draws only when it is the same elements
     y2, n2 = fastact.rrelu(x[:10], training=True, seed=12345)
     np.testing.assert_array_equal(n2, results[0][1][:10])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import reference_special as ref
 import scipy.special
+from special_util import assert_bit_identical, at_every_level_and_thread_count
 from util import assert_ulp
 
 import fastact
@@ -205,18 +206,8 @@ def test_threads_and_cpu_levels_bit_identical(shape, axis, dtype):
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 5).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
-    assert fastact._ext._kernels.threads_for(x.size) >= 1
-    results = []
-    before = fastact.cpu_capability()
-    for level in fastact.cpu_capabilities():
-        fastact._ext._kernels.isa_select(level)
-        for n in (1, 2):
-            with fastact.num_threads(n):
-                results.append(_all_modes(x, g, axis))
-    fastact._ext._kernels.isa_select(before)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            assert a.tobytes() == b.tobytes()
+    assert x.size >= 2 * fastact._ext._kernels.SOFTMAX_GRAIN  # runs threaded
+    assert_bit_identical(at_every_level_and_thread_count(lambda: _all_modes(x, g, axis)))
 
 
 @pytest.mark.parametrize("call", [

@@ -56,12 +56,6 @@ static inline double fa_lanes_sum2(double *lane, double *comp, double *lo)
 #define FA_EXP fa_exp_f32
 #define FA_U01 fa_u01_f32
 #include "fa_special_impl.h"
-#undef T
-#undef FA_COMPENSATE
-#undef IT
-#undef SFX
-#undef FA_EXP
-#undef FA_U01
 
 #define T double
 #define FA_COMPENSATE 1
@@ -70,12 +64,6 @@ static inline double fa_lanes_sum2(double *lane, double *comp, double *lo)
 #define FA_EXP fa_exp_f64
 #define FA_U01 fa_u01_f64
 #include "fa_special_impl.h"
-#undef T
-#undef FA_COMPENSATE
-#undef IT
-#undef SFX
-#undef FA_EXP
-#undef FA_U01
 
 #define FA_FILL_SPECIAL_(isa) fa_fill_special_##isa
 #define FA_FILL_SPECIAL(isa) FA_FILL_SPECIAL_(isa)

@@ -1,6 +1,7 @@
 /* Non-elementwise activation loops, written once over T (float or double). fa_special.c
  * includes this file once per dtype with T, SFX (f32/f64), IT (the integer type of T's width),
- * FA_EXP (fa_exp_f32/f64) and FA_U01 (fa_u01_f32/f64) defined. Sums are accumulated in double in FA_LANES explicit lanes
+ * FA_EXP (fa_exp_f32/f64), FA_U01 (fa_u01_f32/f64) and FA_COMPENSATE defined; they are
+ * undefined at the end. Sums are accumulated in double in FA_LANES explicit lanes
  * combined in a fixed order, so results do not depend on the vector width. */
 
 #define FA_SP_(name, sfx) name##_##sfx
@@ -552,3 +553,10 @@ static void FA_SP(maxout)(int backward, const void *gv, const void *xv, void *yv
 #undef FA_SP
 #undef FA_SP2
 #undef FA_SP_
+/* the instantiation's parameters, set by fa_special.c */
+#undef T
+#undef IT
+#undef SFX
+#undef FA_EXP
+#undef FA_U01
+#undef FA_COMPENSATE

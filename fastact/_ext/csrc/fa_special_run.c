@@ -52,7 +52,29 @@ static inline void slice(ptrdiff_t n, int nt, int t, ptrdiff_t *start, ptrdiff_t
     *len = e - s;
 }
 
+/* BODY for each non-empty slice [s, s + len) of n elements, one slice per thread. */
+#define FA_FOR_SLICES(n, nthreads, grain, s, len, ...)                                        \
+    do {                                                                                      \
+        int nt = fa_threads_for(n, nthreads, grain);                                          \
+        FA_FOR_ITEMS(nt, t_, nt, ptrdiff_t s, len; slice(n, nt, (int)t_, &s, &len);           \
+                     if (len > 0) { __VA_ARGS__ })                                            \
+    } while (0)
+
 /* ---------------------------------------------------------------- prelu */
+/* gw[c] = the sum over segments s < nseg, then parts k < m, of acc[s * stride + c * m + k]:
+ * partial sums combined in an order fixed by the shape. */
+static void reduce_parts(const double *acc, ptrdiff_t nseg, ptrdiff_t stride, ptrdiff_t C,
+                         ptrdiff_t m, double *gw)
+{
+    for (ptrdiff_t c = 0; c < C; c++) {
+        double sum = 0.0;
+        for (ptrdiff_t s = 0; s < nseg; s++)
+            for (ptrdiff_t k = 0; k < m; k++)
+                sum += acc[s * stride + c * m + k];
+        gw[c] = sum;
+    }
+}
+
 static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, ptrdiff_t outer,
                       ptrdiff_t C, ptrdiff_t inner, const double *w, double *gw, int nthreads,
                       ptrdiff_t grain)
@@ -74,15 +96,8 @@ static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, p
             f(mode, g ? g + off : NULL, x + off, y + off, len, w[c], bwd ? acc + it : NULL);
         }
     )
-    if (bwd) {
-        for (ptrdiff_t c = 0; c < C; c++) {
-            double sum = 0.0;
-            for (ptrdiff_t s = 0; s < nseg; s++)
-                for (ptrdiff_t k = 0; k < npc; k++)
-                    sum += acc[s * per_seg + c * npc + k];
-            gw[c] = sum;
-        }
-    }
+    if (bwd)
+        reduce_parts(acc, nseg, per_seg, C, npc, gw);
     free(acc);
     return 0;
 }
@@ -120,15 +135,8 @@ static int prelu_rows(int dt, int mode, const char *g, const char *x, char *y, p
               bwd ? acc + s * R + j0 : NULL);
         }
     )
-    if (bwd) {
-        for (ptrdiff_t c = 0; c < C; c++) {
-            double sum = 0.0;
-            for (ptrdiff_t s = 0; s < nseg; s++)
-                for (ptrdiff_t i = 0; i < inner; i++)
-                    sum += acc[s * R + c * inner + i];
-            gw[c] = sum;
-        }
-    }
+    if (bwd)
+        reduce_parts(acc, nseg, R, C, inner, gw);
     free(wexp);
     free(acc);
     return 0;
@@ -156,14 +164,10 @@ void fa_rrelu_train(int dt, const void *x, void *y, void *noise, ptrdiff_t n, ui
 {
     ptrdiff_t isz = isize(dt);
     fa_rrelu_fn f = fa_active.special.rrelu[dt];
-    int nt = fa_threads_for(n, nthreads, grain);
-    FA_FOR_ITEMS(nt, t, nt,
-        ptrdiff_t s, len;
-        slice(n, nt, t, &s, &len);
-        if (len > 0)
-            f((const char *)x + s * isz, (char *)y + s * isz, (char *)noise + s * isz, len,
-              (uint64_t)s, seed, lower, upper);
-    )
+    FA_FOR_SLICES(n, nthreads, grain, s, len,
+        f((const char *)x + s * isz, (char *)y + s * isz, (char *)noise + s * isz, len,
+          (uint64_t)s, seed, lower, upper);
+    );
 }
 
 void fa_dropout_train(int dt, const void *x, void *y, unsigned char *mask, ptrdiff_t n,
@@ -174,14 +178,10 @@ void fa_dropout_train(int dt, const void *x, void *y, unsigned char *mask, ptrdi
     uint64_t threshold = (uint64_t)ceil(p * 4294967296.0);
     double scale = p < 1.0 ? 1.0 / (1.0 - p) : 0.0;
     fa_dropout_fn f = fa_active.special.dropout[dt];
-    int nt = fa_threads_for(n, nthreads, grain);
-    FA_FOR_ITEMS(nt, t, nt,
-        ptrdiff_t s, len;
-        slice(n, nt, t, &s, &len);
-        if (len > 0)
-            f((const char *)x + s * isz, (char *)y + s * isz, mask + s, len, (uint64_t)s, seed,
-              threshold, scale);
-    )
+    FA_FOR_SLICES(n, nthreads, grain, s, len,
+        f((const char *)x + s * isz, (char *)y + s * isz, mask + s, len, (uint64_t)s, seed,
+          threshold, scale);
+    );
 }
 
 void fa_dropout_backward(int dt, const void *g, const unsigned char *mask, void *y,
@@ -189,13 +189,9 @@ void fa_dropout_backward(int dt, const void *g, const unsigned char *mask, void 
 {
     ptrdiff_t isz = isize(dt);
     fa_dropout_bwd_fn f = fa_active.special.dropout_bwd[dt];
-    int nt = fa_threads_for(n, nthreads, grain);
-    FA_FOR_ITEMS(nt, t, nt,
-        ptrdiff_t s, len;
-        slice(n, nt, t, &s, &len);
-        if (len > 0)
-            f((const char *)g + s * isz, mask + s, (char *)y + s * isz, len, scale);
-    )
+    FA_FOR_SLICES(n, nthreads, grain, s, len,
+        f((const char *)g + s * isz, mask + s, (char *)y + s * isz, len, scale);
+    );
 }
 
 void fa_mul(int dt, const void *a, const void *b, void *y, ptrdiff_t n, int nthreads,
@@ -203,13 +199,9 @@ void fa_mul(int dt, const void *a, const void *b, void *y, ptrdiff_t n, int nthr
 {
     ptrdiff_t isz = isize(dt);
     fa_mul_fn f = fa_active.special.mul[dt];
-    int nt = fa_threads_for(n, nthreads, grain);
-    FA_FOR_ITEMS(nt, t, nt,
-        ptrdiff_t s, len;
-        slice(n, nt, t, &s, &len);
-        if (len > 0)
-            f((const char *)a + s * isz, (const char *)b + s * isz, (char *)y + s * isz, len);
-    )
+    FA_FOR_SLICES(n, nthreads, grain, s, len,
+        f((const char *)a + s * isz, (const char *)b + s * isz, (char *)y + s * isz, len);
+    );
 }
 
 /* ---------------------------------------------------------------- softmax, maxout */
