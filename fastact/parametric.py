@@ -27,10 +27,12 @@ __all__ = [
     "dropout_backward",
 ]
 
-_FORWARD, _DERIVATIVE, _BACKWARD = (_kernels.PRELU_FORWARD, _kernels.PRELU_DERIVATIVE,
-                                    _kernels.PRELU_BACKWARD)
+_FORWARD, _DERIVATIVE, _BACKWARD, _GRAD_INPUT = (
+    _kernels.PRELU_FORWARD, _kernels.PRELU_DERIVATIVE, _kernels.PRELU_BACKWARD,
+    _kernels.PRELU_GRAD_INPUT)
 _SEED_LIMIT = 1 << 64
 _INF = float("inf")
+_SCALARS = (float, np.float32, np.float64)  # one slope: the fast path
 
 
 # ---------------------------------------------------------------- helpers
@@ -97,7 +99,7 @@ def _prelu(mode, grad_output, x, weight, axis, out):
     w = _arrays.as_input(weight, "weight")
     wdtype = _arrays.result_dtype((w, "weight"))
     inputs, names = [x], ["x"]
-    if mode == _BACKWARD:
+    if mode >= _BACKWARD:
         g = _arrays.as_input(grad_output, "grad_output")
         _same_shape(g, "grad_output", x.shape, "x")
         inputs, names = [g, x], ["grad_output", "x"]
@@ -128,7 +130,7 @@ def _prelu(mode, grad_output, x, weight, axis, out):
         works = [_work(a, cdtype, transposed) for a in inputs]
         kax = x.ndim - 1 - ax if transposed else ax
         outer, C, inner = _split(works[-1].shape, kax)
-        gsum = _kernels.prelu_run(mode, works[0] if mode == _BACKWARD else None, works[-1],
+        gsum = _kernels.prelu_run(mode, works[0] if mode >= _BACKWARD else None, works[-1],
                                   res.target, wv, outer, C, inner)
         y = res.result()
     if mode != _BACKWARD:
@@ -152,8 +154,8 @@ def prelu(x, weight, axis=1, *, out=None):
     -------
     ndarray of x's shape.
     """
-    if type(weight) is float:
-        y = _kernels.prelu_scalar(_FORWARD, None, x, out, weight)
+    if type(weight) in _SCALARS:
+        y = _kernels.prelu_scalar(_FORWARD, None, x, out, float(weight))
         if y is not None:
             return y
     return _prelu(_FORWARD, None, x, weight, axis, out)
@@ -163,8 +165,8 @@ def prelu_derivative(x, weight, axis=1, *, out=None):
     """d prelu / dx = 1 if x > 0 else weight (the slope at x = 0, as PyTorch; NaN for NaN).
 
     Same parameters as ``prelu``; returns an ndarray of x's shape."""
-    if type(weight) is float:
-        y = _kernels.prelu_scalar(_DERIVATIVE, None, x, out, weight)
+    if type(weight) in _SCALARS:
+        y = _kernels.prelu_scalar(_DERIVATIVE, None, x, out, float(weight))
         if y is not None:
             return y
     return _prelu(_DERIVATIVE, None, x, weight, axis, out)
@@ -189,10 +191,10 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
     (grad_input, grad_weight): grad_input of x's shape; grad_weight of weight's shape and
     (promoted) dtype.
     """
-    if type(weight) is float:
-        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, weight)
+    if type(weight) in _SCALARS:
+        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, float(weight))
         if r is not None:
-            return r[0], np.array(r[1])
+            return r[0], np.array(r[1], np.result_type(weight))
     return _prelu(_BACKWARD, grad_output, x, weight, axis, out)
 
 
@@ -246,14 +248,14 @@ def rrelu_backward(grad_output, x=None, noise=None, lower=1.0 / 8, upper=1.0 / 3
     Returns an ndarray of grad_output's shape (``out`` may be grad_output)."""
     if not training and type(lower) is float and type(upper) is float \
             and -_INF < lower <= upper < _INF and x is not None:
-        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, (lower + upper) / 2)
+        r = _kernels.prelu_scalar(_GRAD_INPUT, grad_output, x, out, (lower + upper) / 2)
         if r is not None:
-            return r[0]
+            return r
     lower, upper = _bounds(lower, upper)
     if not training:
         if x is None:
             raise TypeError("rrelu_backward() needs x in eval mode")
-        return _prelu(_BACKWARD, grad_output, x, (lower + upper) / 2, 1, out)[0]
+        return _prelu(_GRAD_INPUT, grad_output, x, (lower + upper) / 2, 1, out)
     if noise is None:
         if seed is None or x is None:
             raise ValueError("rrelu_backward(training=True) needs noise (returned by rrelu), or "

@@ -46,6 +46,9 @@ def cases(dtype, rng):
     yield "transposed", rand(5, 8, 4).transpose(0, 2, 1), 1, 4
     yield "negative stride", rand(12, 80)[::-1, ::-1], 1, 80
     yield "strided", rand(9, 200)[::2, 1::3], 0, 5
+    yield "long runs", rand(3, 4, 300), 1, 4
+    yield "runs in pieces", rand(2, 3, 20000), 1, 3
+    yield "long rows of short runs", rand(2, 1100, 64), 1, 1100
     yield "scalar slope", rand(301), 1, 1
     yield "scalar slope 3-D", rand(3, 4, 5), 1, 1
     yield "0-d", np.array(-2.5, dtype), 1, 1
@@ -56,6 +59,7 @@ def cases(dtype, rng):
     sv = special_values(dtype)
     laced.reshape(-1)[rng.integers(0, laced.size, sv.size)] = sv
     yield "laced", laced, 0, 40
+    yield "laced runs", laced.reshape(2, 4, 255), 1, 4
 
 
 def test_forward_derivative_backward(dtype, cpu_level):

@@ -10,6 +10,7 @@ cdef extern from "fa_special.h" nogil:
         FA_PRELU_FORWARD
         FA_PRELU_DERIVATIVE
         FA_PRELU_BACKWARD
+        FA_PRELU_GRAD_INPUT
         FA_SOFTMAX
         FA_LOG_SOFTMAX
         FA_SOFTMAX_BWD
@@ -35,6 +36,7 @@ cdef extern from "fa_special.h" nogil:
 PRELU_FORWARD = FA_PRELU_FORWARD
 PRELU_DERIVATIVE = FA_PRELU_DERIVATIVE
 PRELU_BACKWARD = FA_PRELU_BACKWARD
+PRELU_GRAD_INPUT = FA_PRELU_GRAD_INPUT
 SOFTMAX = FA_SOFTMAX
 LOG_SOFTMAX = FA_LOG_SOFTMAX
 SOFTMAX_BWD = FA_SOFTMAX_BWD
@@ -82,8 +84,8 @@ def prelu_run(int mode, g, cnp.ndarray x, cnp.ndarray y, cnp.ndarray w, Py_ssize
     cdef int nt = _effective_threads()
     cdef cnp.ndarray gw = _vec(C)
     _sp_data(y, n, dt)
-    if (mode == FA_PRELU_BACKWARD) != (g is not None):
-        raise RuntimeError("prelu_run: grad_output goes with backward mode only")
+    if (mode >= FA_PRELU_BACKWARD) != (g is not None):
+        raise RuntimeError("prelu_run: grad_output goes with the backward modes only")
     _sp_data(g, n, dt)
     if _dtype_index(w) != FA_F64 or not _plain(w) or cnp.PyArray_SIZE(w) != C:
         raise RuntimeError("prelu_run: weight not prepared")
@@ -218,7 +220,7 @@ def prelu_scalar(int mode, g, x, out, double w):
         return None
     xa = <cnp.ndarray>x
     dt = _dtype_index(xa)
-    if dt < 0 or not _plain(xa) or (mode == FA_PRELU_BACKWARD) != (g is not None):
+    if dt < 0 or not _plain(xa) or (mode >= FA_PRELU_BACKWARD) != (g is not None):
         return None
     res = _fast_out(out, xa, g, dt)
     if res is None:

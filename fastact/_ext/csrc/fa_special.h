@@ -19,8 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Modes of the prelu kernels. */
-enum { FA_PRELU_FORWARD = 0, FA_PRELU_DERIVATIVE = 1, FA_PRELU_BACKWARD = 2 };
+/* Modes of the prelu kernels: FA_PRELU_GRAD_INPUT is the backward without the weight
+ * gradient (rrelu's). */
+enum { FA_PRELU_FORWARD = 0, FA_PRELU_DERIVATIVE = 1, FA_PRELU_BACKWARD = 2,
+       FA_PRELU_GRAD_INPUT = 3 };
 /* Modes of the softmax kernels: forward from x (a); backward from (a = grad_output,
  * b = the forward's output). */
 enum { FA_SOFTMAX = 0, FA_LOG_SOFTMAX = 1, FA_SOFTMAX_BWD = 2, FA_LOG_SOFTMAX_BWD = 3 };
@@ -32,12 +34,14 @@ enum { FA_STREAM_RRELU = 1, FA_STREAM_DROPOUT = 2 };
 
 /* prelu over one run of n elements sharing the slope w (float64, rounded to T once):
  * forward y = x > 0 ? x : w x; derivative y = x > 0 ? 1 : w (NaN for NaN);
- * backward y = g * derivative and *acc += sum of g x over x <= 0 (float64, fixed lanes). */
+ * backward y = g * derivative and *acc += sum of g x over x <= 0 (float64, fixed lanes);
+ * grad-input y = g * derivative. */
 typedef void (*fa_prelu_run_fn)(int mode, const void *g, const void *x, void *y, ptrdiff_t n,
                                 double w, double *acc);
-/* The same with one slope per element, w (T) of n elements; acc[i] += g[i] x[i] per element. */
+/* The same with one slope per element over nrows rows of n elements at stride ld (elements):
+ * w (T) of n elements; acc[i] += g x of each row in turn, per element. */
 typedef void (*fa_prelu_vec_fn)(int mode, const void *g, const void *x, void *y, ptrdiff_t n,
-                                const void *w, double *acc);
+                                ptrdiff_t nrows, ptrdiff_t ld, const void *w, double *acc);
 /* rrelu in training over elements [start, start + n) of a call (start a multiple of 4):
  * a = U(lower, upper) from Philox; y = x <= 0 ? a x : x; noise = x <= 0 ? a : 1. */
 typedef void (*fa_rrelu_fn)(const void *x, void *y, void *noise, ptrdiff_t n, uint64_t start,

@@ -29,6 +29,13 @@ static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv,
             T d = v > (T)0 ? (T)1 : w;
             y[i] = v != v ? v : d;
         }
+    } else if (mode == FA_PRELU_GRAD_INPUT) {
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < n; i++) {
+            T v = x[i];
+            T d = v > (T)0 ? (T)1 : w;
+            y[i] = g[i] * (v != v ? v : d);
+        }
     } else {
         double lane[FA_LANES];
         for (int k = 0; k < FA_LANES; k++)
@@ -55,13 +62,17 @@ static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv,
     }
 }
 
-static void FA_SP(prelu_vec)(int mode, const void *gv, const void *xv, void *yv, ptrdiff_t n,
-                             const void *wv, double *acc)
+/* d prelu / dx with NaN for NaN */
+static inline T FA_SP(prelu_d)(T v, T w)
 {
-    const T *g = (const T *)gv;
-    const T *x = (const T *)xv;
-    const T *w = (const T *)wv;
-    T *y = (T *)yv;
+    T d = v > (T)0 ? (T)1 : w;
+    return v != v ? v : d;
+}
+
+/* one row of the per-element-slope kernel, forward modes (no weight gradient) */
+static inline void FA_SP(prelu_vec_row)(int mode, const T *g, const T *x, T *y, ptrdiff_t n,
+                                        const T *w)
+{
     if (mode == FA_PRELU_FORWARD) {
 #pragma omp simd
         for (ptrdiff_t i = 0; i < n; i++) {
@@ -70,19 +81,41 @@ static void FA_SP(prelu_vec)(int mode, const void *gv, const void *xv, void *yv,
         }
     } else if (mode == FA_PRELU_DERIVATIVE) {
 #pragma omp simd
-        for (ptrdiff_t i = 0; i < n; i++) {
-            T v = x[i];
-            T d = v > (T)0 ? (T)1 : w[i];
-            y[i] = v != v ? v : d;
-        }
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = FA_SP(prelu_d)(x[i], w[i]);
     } else {
 #pragma omp simd
+        for (ptrdiff_t i = 0; i < n; i++)
+            y[i] = g[i] * FA_SP(prelu_d)(x[i], w[i]);
+    }
+}
+
+/* g x where x <= 0 (what a slope's gradient collects), exact in double */
+static inline double FA_SP(prelu_gx)(T gg, T v)
+{
+    return v > (T)0 ? 0.0 : (double)gg * (double)v;
+}
+
+static void FA_SP(prelu_vec)(int mode, const void *gv, const void *xv, void *yv, ptrdiff_t n,
+                             ptrdiff_t nrows, ptrdiff_t ld, const void *wv, double *acc)
+{
+    const T *g = (const T *)gv;
+    const T *x = (const T *)xv;
+    const T *w = (const T *)wv;
+    T *y = (T *)yv;
+    if (mode != FA_PRELU_BACKWARD) {
+        for (ptrdiff_t r = 0; r < nrows; r++)
+            FA_SP(prelu_vec_row)(mode, g ? g + r * ld : NULL, x + r * ld, y + r * ld, n, w);
+        return;
+    }
+    for (ptrdiff_t r = 0; r < nrows; r++) {
+        const T *gr = g + r * ld, *xr = x + r * ld;
+        T *yr = y + r * ld;
+#pragma omp simd
         for (ptrdiff_t i = 0; i < n; i++) {
-            T v = x[i], gg = g[i];
-            T d = v > (T)0 ? (T)1 : w[i];
-            d = v != v ? v : d;
-            acc[i] += v > (T)0 ? 0.0 : (double)gg * (double)v;
-            y[i] = gg * d;
+            T v = xr[i], gg = gr[i];
+            acc[i] += FA_SP(prelu_gx)(gg, v);
+            yr[i] = gg * FA_SP(prelu_d)(v, w[i]);
         }
     }
 }

@@ -10,7 +10,8 @@
 #include "fa_kernels.h"
 
 #define PRELU_PIECE 16384   /* elements per piece of a channel run */
-#define PRELU_VEC_INNER 64  /* runs shorter than this: per-element slopes over whole rows */
+#define PRELU_VEC_INNER 256   /* runs shorter than this: per-element slopes over whole rows, */
+#define PRELU_VEC_ROW 65536   /* when a row (C * inner) is at most this long or runs < 64 */
 #define PRELU_COLS 4096     /* columns per piece of the per-element path */
 #define PRELU_MAXSEG 16     /* row segments (each with its own partial sums) */
 #define MAXOUT_PIECE 4096   /* input elements per piece of maxout */
@@ -75,29 +76,38 @@ static void reduce_parts(const double *acc, ptrdiff_t nseg, ptrdiff_t stride, pt
     }
 }
 
+/* Runs of `inner` elements sharing a slope. An item is (row segment s, block of consecutive
+ * channels, piece k of the runs); it visits its rows in memory order, adding each run's sum
+ * into the partial acc[(s * C + c) * npc + k]. */
 static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, ptrdiff_t outer,
                       ptrdiff_t C, ptrdiff_t inner, const double *w, double *gw, int nthreads,
                       ptrdiff_t grain)
 {
     ptrdiff_t isz = isize(dt), nseg = pmin(outer, PRELU_MAXSEG), npc = cdiv(inner, PRELU_PIECE);
-    ptrdiff_t per_seg = C * npc, items = nseg * per_seg;
+    ptrdiff_t cpb = PRELU_PIECE / inner, ncb;
+    cpb = cpb < 1 ? 1 : cpb;
+    ncb = cdiv(C, cpb);
+    ptrdiff_t items = nseg * ncb * npc;
     int bwd = mode == FA_PRELU_BACKWARD;
-    double *acc = bwd ? calloc((size_t)items, sizeof(double)) : NULL;
+    double *acc = bwd ? calloc((size_t)(nseg * C * npc), sizeof(double)) : NULL;
     if (bwd && !acc)
         return -1;
     fa_prelu_run_fn f = fa_active.special.prelu_run[dt];
     int nt = threads_for(outer * C * inner, items, nthreads, grain);
     FA_FOR_ITEMS(nt, it, items,
-        ptrdiff_t s = it / per_seg, c = (it % per_seg) / npc, k = it % npc;
+        ptrdiff_t s = it / (ncb * npc), cb = (it / npc) % ncb, k = it % npc;
         ptrdiff_t o0 = outer * s / nseg, o1 = outer * (s + 1) / nseg;
+        ptrdiff_t c0 = cb * cpb, c1 = pmin(C, c0 + cpb);
         ptrdiff_t i0 = k * PRELU_PIECE, len = pmin(PRELU_PIECE, inner - i0);
-        for (ptrdiff_t o = o0; o < o1; o++) {
-            ptrdiff_t off = ((o * C + c) * inner + i0) * isz;
-            f(mode, g ? g + off : NULL, x + off, y + off, len, w[c], bwd ? acc + it : NULL);
-        }
+        for (ptrdiff_t o = o0; o < o1; o++)
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                ptrdiff_t off = ((o * C + c) * inner + i0) * isz;
+                f(mode, g ? g + off : NULL, x + off, y + off, len, w[c],
+                  bwd ? acc + (s * C + c) * npc + k : NULL);
+            }
     )
     if (bwd)
-        reduce_parts(acc, nseg, per_seg, C, npc, gw);
+        reduce_parts(acc, nseg, C * npc, C, npc, gw);
     free(acc);
     return 0;
 }
@@ -129,11 +139,9 @@ static int prelu_rows(int dt, int mode, const char *g, const char *x, char *y, p
     FA_FOR_ITEMS(nt, it, items,
         ptrdiff_t s = it / ncb, j0 = (it % ncb) * PRELU_COLS, len = pmin(PRELU_COLS, R - j0);
         ptrdiff_t o0 = outer * s / nseg, o1 = outer * (s + 1) / nseg;
-        for (ptrdiff_t o = o0; o < o1; o++) {
-            ptrdiff_t off = (o * R + j0) * isz;
-            f(mode, g ? g + off : NULL, x + off, y + off, len, wexp + j0 * isz,
-              bwd ? acc + s * R + j0 : NULL);
-        }
+        ptrdiff_t off = (o0 * R + j0) * isz;
+        f(mode, g ? g + off : NULL, x + off, y + off, len, o1 - o0, R, wexp + j0 * isz,
+          bwd ? acc + s * R + j0 : NULL);
     )
     if (bwd)
         reduce_parts(acc, nseg, R, C, inner, gw);
@@ -151,7 +159,7 @@ int fa_prelu(int dt, int mode, const void *g, const void *x, void *y, ptrdiff_t 
             gw[c] = 0.0;
     if (outer * C * inner == 0)
         return 0;
-    if (C == 1 || inner >= PRELU_VEC_INNER)
+    if (C == 1 || inner >= PRELU_VEC_INNER || (inner >= 64 && C * inner > PRELU_VEC_ROW))
         return prelu_runs(dt, mode, (const char *)g, (const char *)x, (char *)y, outer, C,
                           inner, w, gw, nthreads, grain);
     return prelu_rows(dt, mode, (const char *)g, (const char *)x, (char *)y, outer, C, inner, w,
