@@ -12,7 +12,7 @@
 #error "FA_ISA must name the ISA level this object is compiled for"
 #endif
 
-#define FA_LANES 16 /* explicit accumulator lanes of the row reductions */
+#define FA_LANES FA_SPECIAL_LANES
 
 /* The lanes of a reduction, summed in a fixed pairwise order. */
 static inline double fa_lanes_sum(double *lane)

@@ -29,12 +29,14 @@ enum { FA_SOFTMAX = 0, FA_LOG_SOFTMAX = 1, FA_SOFTMAX_BWD = 2, FA_LOG_SOFTMAX_BW
 /* Philox streams: one per random op, so one seed gives independent draws in each. */
 enum { FA_STREAM_RRELU = 1, FA_STREAM_DROPOUT = 2 };
 
+#define FA_SPECIAL_LANES 16 /* accumulator lanes of the reductions */
 #define FA_SOFTMAX_COLS 256 /* columns per block of the strided (column) softmax kernel */
 #define FA_MAXOUT_COLS 256  /* columns per block of the strided maxout backward */
 
 /* prelu over one run of n elements sharing the slope w (float64, rounded to T once):
  * forward y = x > 0 ? x : w x; derivative y = x > 0 ? 1 : w (NaN for NaN);
- * backward y = g * derivative and *acc += sum of g x over x <= 0 (float64, fixed lanes);
+ * backward y = g * derivative and acc[k] += the sum of g x over x <= 0 of elements i with
+ * i % FA_SPECIAL_LANES == k (float64; the caller sums the lanes);
  * grad-input y = g * derivative. */
 typedef void (*fa_prelu_run_fn)(int mode, const void *g, const void *x, void *y, ptrdiff_t n,
                                 double w, double *acc);

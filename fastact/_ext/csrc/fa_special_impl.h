@@ -39,7 +39,7 @@ static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv,
     } else {
         double lane[FA_LANES];
         for (int k = 0; k < FA_LANES; k++)
-            lane[k] = 0.0;
+            lane[k] = acc[k];
         ptrdiff_t i = 0;
         for (; i + FA_LANES <= n; i += FA_LANES) {
 #pragma omp simd
@@ -58,7 +58,8 @@ static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv,
             lane[k] += v > (T)0 ? 0.0 : (double)gg * (double)v;
             y[i + k] = gg * d;
         }
-        *acc += fa_lanes_sum(lane);
+        for (int k = 0; k < FA_LANES; k++)
+            acc[k] = lane[k];
     }
 }
 

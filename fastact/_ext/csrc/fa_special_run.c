@@ -76,9 +76,20 @@ static void reduce_parts(const double *acc, ptrdiff_t nseg, ptrdiff_t stride, pt
     }
 }
 
+/* Each lane block of FA_SPECIAL_LANES partials summed pairwise into its first entry. */
+static void fold_lanes(double *acc, ptrdiff_t nblocks)
+{
+    for (ptrdiff_t b = 0; b < nblocks; b++) {
+        double *l = acc + b * FA_SPECIAL_LANES;
+        for (int w = FA_SPECIAL_LANES / 2; w >= 1; w /= 2)
+            for (int k = 0; k < w; k++)
+                l[k] += l[k + w];
+    }
+}
+
 /* Runs of `inner` elements sharing a slope. An item is (row segment s, block of consecutive
- * channels, piece k of the runs); it visits its rows in memory order, adding each run's sum
- * into the partial acc[(s * C + c) * npc + k]. */
+ * channels, piece k of the runs); it visits its rows in memory order, adding each run into the
+ * lanes of partial (s, c, k), which are folded once at the end. */
 static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, ptrdiff_t outer,
                       ptrdiff_t C, ptrdiff_t inner, const double *w, double *gw, int nthreads,
                       ptrdiff_t grain)
@@ -89,7 +100,8 @@ static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, p
     ncb = cdiv(C, cpb);
     ptrdiff_t items = nseg * ncb * npc;
     int bwd = mode == FA_PRELU_BACKWARD;
-    double *acc = bwd ? calloc((size_t)(nseg * C * npc), sizeof(double)) : NULL;
+    double *acc = bwd ? calloc((size_t)(nseg * C * npc * FA_SPECIAL_LANES), sizeof(double))
+                      : NULL;
     if (bwd && !acc)
         return -1;
     fa_prelu_run_fn f = fa_active.special.prelu_run[dt];
@@ -103,11 +115,16 @@ static int prelu_runs(int dt, int mode, const char *g, const char *x, char *y, p
             for (ptrdiff_t c = c0; c < c1; c++) {
                 ptrdiff_t off = ((o * C + c) * inner + i0) * isz;
                 f(mode, g ? g + off : NULL, x + off, y + off, len, w[c],
-                  bwd ? acc + (s * C + c) * npc + k : NULL);
+                  bwd ? acc + ((s * C + c) * npc + k) * FA_SPECIAL_LANES : NULL);
             }
     )
-    if (bwd)
+    if (bwd) {
+        fold_lanes(acc, nseg * C * npc);
+        /* the folded sums sit at every FA_SPECIAL_LANES-th entry */
+        for (ptrdiff_t i = 1; i < nseg * C * npc; i++)
+            acc[i] = acc[i * FA_SPECIAL_LANES];
         reduce_parts(acc, nseg, C * npc, C, npc, gw);
+    }
     free(acc);
     return 0;
 }
