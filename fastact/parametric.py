@@ -94,7 +94,8 @@ class _COrder:
 
 
 def _prelu(mode, grad_output, x, weight, axis, out):
-    """prelu's forward, derivative or backward ((grad_input, grad_weight))."""
+    """prelu's forward, derivative, grad_input alone (_GRAD_INPUT) or backward
+    ((grad_input, grad_weight))."""
     x = _arrays.as_input(x, "x")
     w = _arrays.as_input(weight, "weight")
     wdtype = _arrays.result_dtype((w, "weight"))
