@@ -21,8 +21,8 @@ from . import (
     normalization,
     parametric,
     registry,
-    softmax,
 )
+from . import softmax as _softmax_module  # the function softmax shadows the module's name
 from ._config import show_config
 from ._cpu import cpu_capabilities, cpu_capability
 from ._threads import get_num_threads, num_threads, set_num_threads
@@ -38,7 +38,7 @@ __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
     *elementwise.__all__, *losses.__all__, *normalization.__all__, *parametric.__all__,
-    *registry.__all__, *softmax.__all__,
+    *registry.__all__, *_softmax_module.__all__,
 ]
 
 from . import nn  # noqa: E402, F401  (the layer API needs the functions above)
