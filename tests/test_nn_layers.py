@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from fastact import nn
-from fastact.nn import dropout as dropout_module
 
 
 def _x(*shape, seed=0):
@@ -150,10 +149,3 @@ def test_dropout_edges_and_determinism():
         nn.Dropout(1.5)
 
 
-def test_numpy_dropout_stand_in():
-    """The stand-in used while the build has no fastact.dropout (see fastact/nn/dropout.py)."""
-    x = _x(1000)
-    y, mask = dropout_module._numpy_dropout(x, 0.25, 3)
-    np.testing.assert_allclose(y, np.where(mask, x / 0.75, 0.0))
-    g = dropout_module._numpy_dropout_backward(np.ones(1000), mask, 0.25)
-    np.testing.assert_allclose(g, np.where(mask, 1 / 0.75, 0.0))
