@@ -19,6 +19,7 @@ from . import (
     normalization,
     parametric,
     registry,
+    smooth,
     softmax,
 )
 from ._config import show_config
@@ -29,11 +30,12 @@ from .elementwise import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .parametric import *  # noqa: F403
 from .registry import *  # noqa: F403
+from .smooth import *  # noqa: F403
 from .softmax import *  # noqa: F403
 
 __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
     *elementwise.__all__, *normalization.__all__, *parametric.__all__, *registry.__all__,
-    *softmax.__all__,
+    *softmax.__all__, *smooth.__all__,
 ]

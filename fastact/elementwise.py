@@ -98,6 +98,9 @@ def _build(row):
         f"def {n}_derivative(x{sig}, *, out=None):\n{conv}"
         f"    return _unary(1, {row.op}, x, out{call})\n"
         f"def {n}_backward(grad_output, x=None{sig}, *, output=None, out=None):\n{conv}"
+        + (f"    if output is not None:\n        _row.output_check({', '.join(names)})\n"
+           if row.output_check is not None else "")
+        +
         f"    kind, second = _backward_args(grad_output, x, output, {row.from_output}, {n!r})\n"
         f"    return _binary(kind, {row.op}, grad_output, second, out{call})\n"
     )
