@@ -69,7 +69,7 @@ def ulp_distance(got, ref64, dtype, scale=None):
         size = np.abs(ref) if scale is None else np.fmax(np.abs(ref), np.abs(scale))
         spacing = np.spacing(size.astype(dtype)).astype(np.float64)
         err = np.abs(got - ref) / spacing
-        sub = np.abs(ref64) < fi.tiny if scale is None else size < fi.tiny
+        sub = np.abs(ref64) < fi.tiny
         err = np.where(sub, np.abs(got - ref64) / float(fi.tiny), err)
     same_special = (np.isnan(got) & np.isnan(ref)) | (np.isinf(ref) & (got == ref))
     bad_special = ~np.isfinite(ref) | ~np.isfinite(got)

@@ -8,7 +8,8 @@
  *   result is flushed to a signed zero without ever being computed.
  * - Arguments that an exponential amplifies (beta * x, the tanh-GELU cubic, x^2 / 2) are formed
  *   exactly or in double-T precision (fa_mul_exact) and passed to the exponential as hi + lo.
- * - Subnormal inputs are replaced by a signed zero before any arithmetic (no microcode assists).
+ * - Subnormal inputs are replaced by a signed zero before any arithmetic (no microcode assists),
+ *   except where the result c x may be normal (selu, elu with alpha > 1): fa_mul_subnormal.
  * Derivatives that cross zero (silu, swish, mish, the GELUs near x = -0.75 .. -1.28) are sums of
  * terms of opposite sign there; their error is relative to the size of those terms. */
 
@@ -73,16 +74,26 @@ static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
 }
 
 /* ---------------------------------------------------------------- elu, celu, selu */
+/* c * x for any x: c * x, or for a subnormal x fa_mul_subnormal (the product may be normal) */
+static inline T FA_PT(smooth, scale)(T x, T c)
+{
+    T xn = FA_ABS(x) < FA_SM_TINY ? (T)1 : x;
+    return FA_ABS(x) < FA_SM_TINY ? FA_M(mul_subnormal)(x, c) : c * xn;
+}
+
 /* elu(x) = x for x > 0, alpha (e^x - 1) otherwise (expm1: no cancellation near 0);
- * elu'(x) = 1 or alpha e^x; from the output (alpha > 0): 1 or y + alpha. */
+ * elu'(x) = 1 or alpha e^x (e^x scaled by 2^64: alpha > 1 may lift it out of the subnormal
+ * range); from the output (alpha > 0): 1 or y + alpha. */
 static inline T FA_PT(elu, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
-    return x > 0 ? x : p[0] * FA_M(expm1)(xf);
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1)(xf);
+    return x > 0 ? x : neg;
 }
 static inline T FA_PT(elu, derivative)(T x, const T *p)
 {
-    return x > 0 ? (T)1 : p[0] * FA_M(exp)(x);
+    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
+    return x > 0 ? (T)1 : FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0));
 }
 static inline T FA_PT(elu, derivative_output)(T y, const T *p)
 {
@@ -107,12 +118,17 @@ static inline T FA_PT(selu, forward)(T x, const T *p)
 {
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
-    return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) * x : FA_SM_HI(FA_SELU_LA) * FA_M(expm1)(xf);
+    T pos = FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LAMBDA));
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LA))
+                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1)(xf);
+    return x > 0 ? pos : neg;
 }
 static inline T FA_PT(selu, derivative)(T x, const T *p)
 {
     (void)p;
-    return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : FA_SM_HI(FA_SELU_LA) * FA_M(exp)(x);
+    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
+    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(exp_s64)(xc, 0));
+    return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : neg;
 }
 static inline T FA_PT(selu, derivative_output)(T y, const T *p)
 {

@@ -218,6 +218,25 @@ static inline double fa_signzero_f64(double x)
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
 }
 
+/* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
+ * integer mantissa times c, scaled down in two normal steps; a zero of the product's sign where
+ * the product is subnormal. (For normal x use c * x.) */
+static inline float fa_mul_subnormal_f32(float x, float c)
+{
+    float m = (float)(int32_t)(fa_bits_f32(x) & 0x007fffffu);
+    float t = m * c;
+    float y = __builtin_fabsf(t) < 0x1p23f ? 0.0f * t : (t * 0x1p-100f) * 0x1p-49f;
+    return fa_from_bits_f32(fa_bits_f32(y) ^ (fa_bits_f32(x) & 0x80000000u));
+}
+static inline double fa_mul_subnormal_f64(double x, double c)
+{
+    double m = fa_from_bits_f64(0x4330000000000000ull | (fa_bits_f64(x) & 0x000fffffffffffffull))
+               - 4503599627370496.0;
+    double t = m * c;
+    double y = __builtin_fabs(t) < 0x1p52 ? 0.0 * t : (t * 0x1p-537) * 0x1p-537;
+    return fa_from_bits_f64(fa_bits_f64(y) ^ (fa_bits_f64(x) & 0x8000000000000000ull));
+}
+
 /* v * 2^-64, flushed to a signed zero where the result would be subnormal (never computed). */
 static inline float fa_unscale64_f32(float v)
 {
