@@ -19,6 +19,13 @@
 #define FA_SM_TINY ((T)(sizeof(T) == 4 ? 1.17549435082228751e-38 : 2.2250738585072014e-308))
 /* |v| beyond which e^-|v| * 2^64 is 0 in T (float 131.7, double 752.8) */
 #define FA_SM_VMAX ((T)(sizeof(T) == 4 ? 200.0 : 800.0))
+/* (v + FA_SM_GRID) - FA_SM_GRID rounds |v| < FA_SM_GRID * eps to 0 and keeps the rest to a
+ * relative 2^-30 or better at the sizes where it matters: squares and split products of the
+ * result never underflow (an underflow is a microcode assist). Plain arithmetic, which the
+ * compiler cannot turn back into a select it may ignore. */
+#define FA_SM_GRID ((T)(sizeof(T) == 4 ? 0x1p-30 : 0x1p-400))
+/* added to a small factor before it is squared, for the same reason */
+#define FA_SM_BIAS ((T)(sizeof(T) == 4 ? 0x1p-60 : 0x1p-500))
 /* T's nearest value to the double constant c, and the remainder (0 in double) */
 #define FA_SM_HI(c) ((T)(c))
 #define FA_SM_LO(c) ((T)((c) - (double)(T)(c)))
@@ -176,6 +183,7 @@ static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts)
 /* v = b x in two parts for b = bh + bl (bl = 0 when b is exact in T) */
 static inline void FA_PT(sig, scaled_arg)(T xc, T bh, T bl, T *vh, T *vl)
 {
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID; /* no underflow in the split product */
     FA_M(mul_exact)(bh, xc, vh, vl);
     *vl = *vl + bl * xc;
 }
@@ -235,7 +243,8 @@ static inline T FA_PT(swish, dbeta)(T x, const T *p)
     T vh, vl;
     FA_PT(sig, scaled_arg)(xc, p[0], 0, &vh, &vl);
     FA_PT(sig, parts) s = FA_PT(sig, split)(vh, vl);
-    T d = ((xf * xf) * s.e) / (s.q * s.q);
+    T xb = FA_ABS(xf) + FA_SM_BIAS;
+    T d = ((xb * xb) * s.e) / (s.q * s.q);
     return s.e == 0 ? (T)0 : d;
 }
 
@@ -258,6 +267,7 @@ static inline T FA_PT(gelu_sigmoid, derivative)(T x, const T *p)
 static inline void FA_PT(gelu_tanh, arg)(T xc, T *vh, T *vl)
 {
     T s, sl, c, cl, q, ql, w, wl, bb;
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID;
     FA_M(mul_exact)(xc, xc, &s, &sl);                 /* x^2 */
     FA_M(mul_exact)(xc, s, &c, &cl);                  /* x^3 */
     cl = cl + xc * sl;
@@ -285,6 +295,7 @@ static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf > 40 ? (T)40 : xf;
     xc = xc < -40 ? (T)-40 : xc;
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID;
     T vh, vl;
     FA_PT(gelu_tanh, arg)(xc, &vh, &vl);
     /* dv/dx = C (1 + 3 k x^2) */
@@ -309,9 +320,10 @@ static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
     FA_PT(gelu, parts) g;
     T xc = xf > 40 ? (T)40 : xf;
     g.xc = xc < -40 ? (T)-40 : xc;
-    T a = FA_ABS(g.xc);
+    T a = (FA_ABS(g.xc) + FA_SM_GRID) - FA_SM_GRID;
     g.z = a * FA_SM_HI(FA_INV_SQRT2);
-    g.small = g.z < (T)0.5 ? g.xc * FA_SM_HI(FA_INV_SQRT2) : (T)0;
+    g.small = g.z < (T)0.5 ? a * FA_SM_HI(FA_INV_SQRT2) : (T)0;
+    g.small = g.xc < 0 ? -g.small : g.small;
     T hi, lo;
     FA_M(mul_exact)(a, a, &hi, &lo);
     g.es = FA_M(exp_s64)((T)-0.5 * hi, (T)-0.5 * lo);
@@ -361,7 +373,7 @@ static inline T FA_PT(mish, forward)(T x, const T *p)
     T m = e + 2;
     T neg = FA_M(unscale64)((xc * (es * m)) / (e * m + 2));
     T n2 = 1 + 2 * e;
-    T pos = xf * (n2 / (n2 + 2 * (e * e)));
+    T pos = xf * (n2 / (1 + 2 * (e * (1 + e)))); /* 1 + 2e + 2e^2, e^2 never formed */
     return xf > 0 ? pos : neg;
 }
 static inline T FA_PT(mish, derivative)(T x, const T *p)
@@ -380,8 +392,9 @@ static inline T FA_PT(mish, derivative)(T x, const T *p)
     T neg = FA_M(unscale64)(es * (m / d + (4 * xc * (n + 1)) / ((d * d) * (1 + e))));
     /* x > 0: (1 + 2w) / D + 4 x w^2 (1 + w) / D^2, D = 1 + 2w + 2w^2, w = e */
     T n2 = 1 + 2 * e;
-    T dd = n2 + 2 * (e * e);
-    T pos = n2 / dd + ((4 * xc) * ((e * e) * (1 + e))) / (dd * dd);
+    T dd = 1 + 2 * (e * (1 + e));
+    T eb = e + FA_SM_BIAS; /* its square stays normal */
+    T pos = n2 / dd + ((4 * xc) * ((eb * eb) * (1 + e))) / (dd * dd);
     T y = xf > 0 ? pos : neg;
     return x != x ? x : y;
 }
@@ -395,7 +408,7 @@ static inline T FA_PT(softplus, forward)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T v = p[0] * xf;
     T l = FA_M(log1p)(FA_M(exp)(-FA_ABS(v)));
-    T s = ((v > 0 ? v : (T)0) + l) / p[0];
+    T s = ((v > 0 ? v : (T)0) + l) * ((T)1 / p[0]); /* 1/beta: hoisted, exact for beta = 1 */
     return v > p[1] ? x : s;
 }
 static inline T FA_PT(softplus, derivative)(T x, const T *p)

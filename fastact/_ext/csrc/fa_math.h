@@ -178,8 +178,10 @@ static inline float fa_exp_s64_f32(float x, float xlo)
     p = p * r + 5.0000001201e-1f;
     float y = p * (r * r) + r + 1.0f;
     uint32_t n = fa_bits_f32(t) - fa_bits_f32(magic);
-    float s = fa_from_bits_f32((n + 127u + 64u) << 23);
-    return x < lo ? 0.0f : y * s;
+    /* the flush below lo selects the scale (0), not the result: no lane multiplies by a
+     * meaningless scale, even if the compiler drops the clamp above */
+    float s = fa_from_bits_f32(x < lo ? 0u : (n + 127u + 64u) << 23);
+    return y * s;
 }
 static inline double fa_exp_s64_f64(double x, double xlo)
 {
@@ -207,8 +209,8 @@ static inline double fa_exp_s64_f64(double x, double xlo)
     p = p * r + 0.5;
     double y = 1.0 + (r + p * (r * r));
     uint64_t n = fa_bits_f64(t) - fa_bits_f64(magic);
-    double s = fa_from_bits_f64((n + 1023u + 64u) << 52);
-    return x < lo ? 0.0 : y * s;
+    double s = fa_from_bits_f64(x < lo ? 0u : (n + 1023u + 64u) << 52);
+    return y * s;
 }
 
 /* A zero with x's sign, without arithmetic on x (x may be subnormal). */
@@ -219,13 +221,17 @@ static inline double fa_signzero_f64(double x)
 }
 
 /* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
- * integer mantissa times c, scaled down in two normal steps; a zero of the product's sign where
- * the product is subnormal. (For normal x use c * x.) */
+ * integer mantissa times c, scaled down through the exponent bits; a zero of the product's sign
+ * where the product is subnormal. Safe to evaluate for any x (the compiler may do so in every
+ * vector lane, and may drop a select that guards an operand): no floating-point step can
+ * produce a subnormal. (For normal x use c * x.) */
 static inline float fa_mul_subnormal_f32(float x, float c)
 {
     float m = (float)(int32_t)(fa_bits_f32(x) & 0x007fffffu);
     float t = m * c;
-    float y = __builtin_fabsf(t) < 0x1p23f ? 0.0f * t : (t * 0x1p-100f) * 0x1p-49f;
+    /* t * 2^-149 by the exponent bits (exact where the result is normal, |t| >= 2^23) */
+    float y = fa_from_bits_f32(fa_bits_f32(t) - (149u << 23));
+    y = __builtin_fabsf(t) < 0x1p23f ? 0.0f : y;
     return fa_from_bits_f32(fa_bits_f32(y) ^ (fa_bits_f32(x) & 0x80000000u));
 }
 static inline double fa_mul_subnormal_f64(double x, double c)
@@ -233,20 +239,28 @@ static inline double fa_mul_subnormal_f64(double x, double c)
     double m = fa_from_bits_f64(0x4330000000000000ull | (fa_bits_f64(x) & 0x000fffffffffffffull))
                - 4503599627370496.0;
     double t = m * c;
-    double y = __builtin_fabs(t) < 0x1p52 ? 0.0 * t : (t * 0x1p-537) * 0x1p-537;
+    /* t * 2^-1074 by the exponent bits (exact where the result is normal, |t| >= 2^52) */
+    double y = fa_from_bits_f64(fa_bits_f64(t) - (1074ull << 52));
+    y = __builtin_fabs(t) < 0x1p52 ? 0.0 : y;
     return fa_from_bits_f64(fa_bits_f64(y) ^ (fa_bits_f64(x) & 0x8000000000000000ull));
 }
 
-/* v * 2^-64, flushed to a signed zero where the result would be subnormal (never computed). */
+/* v * 2^-64, flushed to a signed zero where the result would be subnormal. The scaling is done
+ * on the exponent bits, so no lane ever computes a subnormal product, whatever the compiler does
+ * with the selects; inf and NaN pass through. */
 static inline float fa_unscale64_f32(float v)
 {
-    v = __builtin_fabsf(v) < 0x1p-62f ? v * 0.0f : v;
-    return v * 0x1p-64f;
+    float a = __builtin_fabsf(v);
+    float y = fa_from_bits_f32(fa_bits_f32(v) - (64u << 23));
+    y = a <= 3.40282347e38f ? y : v;
+    return a < 0x1p-62f ? fa_signzero_f32(v) : y;
 }
 static inline double fa_unscale64_f64(double v)
 {
-    v = __builtin_fabs(v) < 0x1p-958 ? v * 0.0 : v;
-    return v * 0x1p-64;
+    double a = __builtin_fabs(v);
+    double y = fa_from_bits_f64(fa_bits_f64(v) - (64ull << 52));
+    y = a <= 1.7976931348623157e308 ? y : v;
+    return a < 0x1p-958 ? fa_signzero_f64(v) : y;
 }
 
 /* ---------------------------------------------------------------- expm1 */
@@ -384,6 +398,7 @@ static inline float fa_tanh_f32(float x)
 {
     float ax = __builtin_fabsf(x);
     float xs = ax < 0.5625f ? (ax < 0x1p-12f ? 0.0f : x) : 0.5f;
+    xs = (xs + 0x1p-30f) - 0x1p-30f; /* no-op here, but no lane can square a tiny x */
     float z = xs * xs;
     float q = 2.48761464803e-3f;
     q = q * z + -8.49924782880e-3f;
@@ -402,6 +417,7 @@ static inline double fa_tanh_f64(double x)
 {
     double ax = __builtin_fabs(x);
     double xs = ax < 0.5625 ? (ax < 0x1p-27 ? 0.0 : x) : 0.5;
+    xs = (xs + 0x1p-60) - 0x1p-60; /* no-op here, but no lane can square a tiny x */
     double z = xs * xs;
     double q = -2.91032288340146908285e-6;
     q = q * z + 1.31664221585282293074e-5;
