@@ -21,6 +21,7 @@ from . import (
     normalization,
     parametric,
     registry,
+    smooth,
 )
 from . import softmax as _softmax_module  # the function softmax shadows the module's name
 from ._config import show_config
@@ -32,13 +33,14 @@ from .losses import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .parametric import *  # noqa: F403
 from .registry import *  # noqa: F403
+from .smooth import *  # noqa: F403
 from .softmax import *  # noqa: F403
 
 __all__ = [
     "__version__", "show_config", "cpu_capability", "cpu_capabilities",
     "get_num_threads", "set_num_threads", "num_threads",
     *elementwise.__all__, *losses.__all__, *normalization.__all__, *parametric.__all__,
-    *registry.__all__, *_softmax_module.__all__,
+    *registry.__all__, *_softmax_module.__all__, *smooth.__all__,
 ]
 
 from . import nn  # noqa: E402, F401  (the layer API needs the functions above)

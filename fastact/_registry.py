@@ -111,7 +111,58 @@ _PIECEWISE = [
 
 
 # Smooth ops (kernels in csrc/fa_act_smooth.h), in FA_ACT_SMOOTH order.
+def _alpha_nonzero(alpha):
+    if alpha == 0:
+        raise ValueError("alpha must not be 0 (celu divides by it)")
+
+
+def _alpha_positive_for_output(alpha):
+    if not alpha > 0:
+        raise ValueError(f"output= needs alpha > 0 (the output does not determine the branch "
+                         f"otherwise); got alpha={alpha!r}: pass x instead")
+
+
+def _beta_nonzero(beta, threshold=None):
+    if beta == 0:
+        raise ValueError("beta must not be 0 (softplus divides by it)")
+
+
+_SELU = "scale = 1.0507009873554804934193349852946, alpha = 1.6732632423543772848170429916717"
+
 _SMOOTH = [
+    ElementwiseOp("tanh", "tanh(x)", "1 - tanh(x)^2", from_output=True, ulp=4,
+                  grain=_EXPENSIVE),
+    ElementwiseOp("elu", "x if x > 0 else alpha * (exp(x) - 1)",
+                  "1 if x > 0 else alpha * exp(x)", params=(("alpha", 1.0),), from_output=True,
+                  ulp=4, grain=_EXPENSIVE, output_check=_alpha_positive_for_output,
+                  kinks=lambda p: [0.0]),
+    ElementwiseOp("celu", "x if x > 0 else alpha * (exp(x / alpha) - 1)",
+                  "1 if x > 0 else exp(x / alpha)", params=(("alpha", 1.0),), ulp=4,
+                  grain=_EXPENSIVE, check=_alpha_nonzero, kinks=lambda p: [0.0]),
+    ElementwiseOp("selu", f"scale * (x if x > 0 else alpha * (exp(x) - 1)), {_SELU}",
+                  "scale if x > 0 else scale * alpha * exp(x)", from_output=True, ulp=4,
+                  grain=_EXPENSIVE, kinks=lambda p: [0.0]),
+    ElementwiseOp("silu", "x * sigmoid(x)", "sigmoid(x) * (1 + x * (1 - sigmoid(x)))", ulp=4,
+                  grain=_EXPENSIVE),
+    ElementwiseOp("softplus", "log(1 + exp(beta * x)) / beta, or x where beta * x > threshold",
+                  "sigmoid(beta * x), or 1 where beta * x > threshold",
+                  params=(("beta", 1.0), ("threshold", 20.0)), ulp=4, grain=_EXPENSIVE,
+                  check=_beta_nonzero, kinks=lambda p: [p["threshold"] / p["beta"]]),
+    # the three modes of fastact.gelu (fastact/gelu.py)
+    ElementwiseOp("gelu", "x * Phi(x) = x * erfc(-x / sqrt(2)) / 2", "Phi(x) + x * phi(x)",
+                  ulp=4, grain=_EXPENSIVE, public=False),
+    ElementwiseOp("gelu_tanh", "x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))) / 2",
+                  "derivative of the tanh form", ulp=4, grain=_EXPENSIVE, public=False),
+    ElementwiseOp("gelu_sigmoid", "x * sigmoid(1.702 * x)",
+                  "sigmoid(1.702 x) * (1 + 1.702 x * (1 - sigmoid(1.702 x)))", ulp=4,
+                  grain=_EXPENSIVE, public=False),
+    ElementwiseOp("mish", "x * tanh(softplus(x))",
+                  "tanh(softplus(x)) + x * sigmoid(x) * (1 - tanh(softplus(x))^2)", ulp=4,
+                  grain=_EXPENSIVE),
+    # fastact.swish (fastact/swish.py), whose backward also returns the gradient of beta
+    ElementwiseOp("swish", "x * sigmoid(beta * x)",
+                  "sigmoid(beta x) * (1 + beta x * (1 - sigmoid(beta x)))",
+                  params=(("beta", 1.0),), ulp=4, grain=_EXPENSIVE, public=False),
 ]
 
 ELEMENTWISE = {row.name: row for row in _BASE + _PIECEWISE + _SMOOTH}

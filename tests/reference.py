@@ -49,6 +49,7 @@ DERIVATIVE_FROM_OUTPUT.update(_PW_DY)
 # Smooth ops: see reference_smooth.py
 from reference_smooth import DERIVATIVE as _SM_D  # noqa: E402
 from reference_smooth import DERIVATIVE_FROM_OUTPUT as _SM_DY  # noqa: E402
+from reference_smooth import DERIVATIVE_SCALE  # noqa: E402, F401
 from reference_smooth import FORWARD as _SM_F  # noqa: E402
 
 FORWARD.update(_SM_F)

@@ -7,7 +7,7 @@ public functions are checked to be those launchers."""
 
 import numpy as np
 import pytest
-from reference import DERIVATIVE, DERIVATIVE_FROM_OUTPUT, FORWARD
+from reference import DERIVATIVE, DERIVATIVE_FROM_OUTPUT, DERIVATIVE_SCALE, FORWARD
 from util import assert_ulp, hostile_arrays
 
 import fastact
@@ -63,11 +63,13 @@ def test_forward_derivative_backward_accuracy(name, dtype, cpu_level, threads):
         with np.errstate(all="ignore"):
             ref_y = FORWARD[name](x64, **kw)
             ref_d = DERIVATIVE[name](x64, **kw)
+            # derivatives that cross zero: error relative to the size of the cancelling terms
+            scale_d = DERIVATIVE_SCALE[name](x64, **kw) if name in DERIVATIVE_SCALE else None
         y = forward(row, x)
         assert y.shape == x.shape and y.dtype == dtype
         assert_ulp(y, ref_y, dtype, bound(row), ctx + " forward")
         d = derivative(row, x)
-        assert_ulp(d, ref_d, dtype, bound(row) + 2, ctx + " derivative")
+        assert_ulp(d, ref_d, dtype, bound(row) + 2, ctx + " derivative", scale_d)
         g = np.linspace(-2, 2, x.size).reshape(x.shape).astype(dtype)
         gi = backward(row, g, x)
         # backward == grad_output * derivative within 1 ULP

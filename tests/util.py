@@ -52,19 +52,22 @@ def hostile_arrays(dtype, seed=0):
     yield "big", big
 
 
-def ulp_distance(got, ref64, dtype):
+def ulp_distance(got, ref64, dtype, scale=None):
     """Per-element error of `got` (dtype) against the float64 reference rounded to dtype, in
     units in the last place of dtype at the rounded reference. Where the true result is
     subnormal in dtype the budget is the smallest normal number, so those errors are expressed
     as multiples of it (<= 1 is OK).
-    Special values must match exactly: a mismatch (NaN vs number, wrong infinity) is inf."""
+    Special values must match exactly: a mismatch (NaN vs number, wrong infinity) is inf.
+    scale (optional, float64 like ref64): measure in ULPs of max(|ref|, scale) instead, for
+    results that are sums of larger terms of opposite sign (a derivative crossing zero)."""
     dtype = np.dtype(dtype)
     got = np.asarray(got, dtype=np.float64)
     ref64 = np.asarray(ref64, dtype=np.float64)
     fi = np.finfo(dtype)
     with np.errstate(all="ignore"):
         ref = ref64.astype(dtype).astype(np.float64)
-        spacing = np.spacing(np.abs(ref).astype(dtype)).astype(np.float64)
+        size = np.abs(ref) if scale is None else np.fmax(np.abs(ref), np.abs(scale))
+        spacing = np.spacing(size.astype(dtype)).astype(np.float64)
         err = np.abs(got - ref) / spacing
         sub = np.abs(ref64) < fi.tiny
         # measured from the rounded reference, so an exact (correctly rounded) result is 0
@@ -75,8 +78,8 @@ def ulp_distance(got, ref64, dtype):
     return err
 
 
-def assert_ulp(got, ref64, dtype, bound, context=""):
-    err = ulp_distance(got, ref64, dtype)
+def assert_ulp(got, ref64, dtype, bound, context="", scale=None):
+    err = ulp_distance(got, ref64, dtype, scale)
     if err.size == 0:
         return
     worst = int(np.argmax(err))

@@ -360,3 +360,4 @@ def run_binary_raw(int kind, int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray y
 include "_norm.pxi"
 include "_special.pxi"
 include "_loss.pxi"
+include "_smooth.pxi"

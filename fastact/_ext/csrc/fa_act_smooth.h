@@ -1,2 +1,476 @@
 /* Smooth activations: point functions over T built on fa_math.h, included by fa_act_ops.h once
- * per dtype (same contract as fa_act_ops.h: branch-free selects, NaN in gives NaN out). */
+ * per dtype (same contract as fa_act_ops.h: branch-free selects, NaN in gives NaN out).
+ *
+ * Accuracy rules kept by every function here:
+ * - The left tails x * e^v (silu, swish, gelu forms, mish) and their derivatives are computed
+ *   with e^v scaled by 2^64 and scaled back at the end (fa_unscale64), so a result that is a
+ *   normal number is never lost to an intermediate below the smallest normal, and a subnormal
+ *   result is flushed to a signed zero without ever being computed.
+ * - Arguments that an exponential amplifies (beta * x, the tanh-GELU cubic, x^2 / 2) are formed
+ *   exactly or in double-T precision (fa_mul_exact) and passed to the exponential as hi + lo.
+ * - Subnormal inputs are replaced by a signed zero before any arithmetic (no microcode assists),
+ *   except where the result c x may be normal (selu, elu with alpha > 1): fa_mul_subnormal.
+ * Derivatives that cross zero (silu, swish, mish, the GELUs near x = -0.75 .. -1.28) are sums of
+ * terms of opposite sign there; their error is relative to the size of those terms. */
+
+#ifndef FA_ACT_SMOOTH_ONCE
+#define FA_ACT_SMOOTH_ONCE
+#include "fa_swish.h"
+#define FA_SM_TINY ((T)(sizeof(T) == 4 ? 1.17549435082228751e-38 : 2.2250738585072014e-308))
+/* |v| beyond which e^-|v| * 2^64 is 0 in T (float 131.7, double 752.8) */
+#define FA_SM_VMAX ((T)(sizeof(T) == 4 ? 200.0 : 800.0))
+/* (v + FA_SM_GRID) - FA_SM_GRID rounds |v| < FA_SM_GRID * eps to 0 and keeps the rest to a
+ * relative 2^-30 or better at the sizes where it matters: squares and split products of the
+ * result never underflow (an underflow is a microcode assist). Plain arithmetic, which the
+ * compiler cannot turn back into a select it may ignore. */
+#define FA_SM_GRID ((T)(sizeof(T) == 4 ? 0x1p-30 : 0x1p-400))
+/* added to a small factor before it is squared, for the same reason */
+#define FA_SM_BIAS ((T)(sizeof(T) == 4 ? 0x1p-60 : 0x1p-500))
+/* T's nearest value to the double constant c, and the remainder (0 in double) */
+#define FA_SM_HI(c) ((T)(c))
+#define FA_SM_LO(c) ((T)((c) - (double)(T)(c)))
+/* a constant given in double-double h + l: T's nearest value, and the rest */
+#define FA_SM_LO2(h, l) ((T)(((h) - (double)(T)(h)) + (l)))
+#define FA_SELU_LAMBDA 1.0507009873554804934193349852946
+#define FA_SELU_ALPHA 1.6732632423543772848170429916717
+#define FA_SELU_LA 1.7580993408473768599402175208123 /* lambda * alpha */
+/* 1.702, 0.044715 and 2 sqrt(2/pi) as double-double (hi, lo): the exponential of the sigmoid
+ * and tanh GELU tails amplifies the rounding of these constants by up to |x| */
+#define FA_GELU_SIG_BETA 1.702
+#define FA_GELU_SIG_BETA_LO 4.263256414560601e-17
+#define FA_GELU_TANH_K 0.044715
+#define FA_GELU_TANH_K_LO 2.1960211427085595e-18
+#define FA_GELU_TANH_C 1.5957691216057308
+#define FA_GELU_TANH_C_LO -9.96930880911092e-17
+#define FA_INV_SQRT2 0.70710678118654752440084436210485
+#define FA_INV_SQRT_2PI 0.39894228040143267793994605993438
+#define FA_SWISH_PHASE 1
+#else
+#undef FA_SWISH_PHASE
+#define FA_SWISH_PHASE 2
+#endif
+
+/* x, or a zero of x's sign when x is subnormal */
+static inline T FA_PT(smooth, flush)(T x)
+{
+    return FA_ABS(x) < FA_SM_TINY ? FA_M(signzero)(x) : x;
+}
+
+/* ---------------------------------------------------------------- tanh */
+/* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| (no cancellation where tanh rounds to
+ * +-1); from the output: (1 - y)(1 + y). */
+static inline T FA_PT(tanh, forward)(T x, const T *p)
+{
+    (void)p;
+    return FA_M(tanh)(x);
+}
+static inline T FA_PT(tanh, derivative)(T x, const T *p)
+{
+    (void)p;
+    T ax = FA_ABS(x);
+    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
+    T es = FA_M(exp_s64)(-2 * ax, 0);
+    T e = FA_M(unscale64)(es);
+    T q = 1 + e;
+    return FA_M(unscale64)((4 * es) / (q * q));
+}
+static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
+{
+    (void)p;
+    return (1 - y) * (1 + y);
+}
+
+/* ---------------------------------------------------------------- elu, celu, selu */
+/* c * x for any x: c * x, or for a subnormal x fa_mul_subnormal (the product may be normal) */
+static inline T FA_PT(smooth, scale)(T x, T c)
+{
+    T xn = FA_ABS(x) < FA_SM_TINY ? (T)1 : x;
+    return FA_ABS(x) < FA_SM_TINY ? FA_M(mul_subnormal)(x, c) : c * xn;
+}
+
+/* elu(x) = x for x > 0, alpha (e^x - 1) otherwise (expm1: no cancellation near 0);
+ * elu'(x) = 1 or alpha e^x (e^x scaled by 2^64: alpha > 1 may lift it out of the subnormal
+ * range); from the output (alpha > 0): 1 or y + alpha. */
+static inline T FA_PT(elu, forward)(T x, const T *p)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1)(xf);
+    return x > 0 ? x : neg;
+}
+static inline T FA_PT(elu, derivative)(T x, const T *p)
+{
+    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
+    return x > 0 ? (T)1 : FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0));
+}
+static inline T FA_PT(elu, derivative_output)(T y, const T *p)
+{
+    return y > 0 ? (T)1 : y + p[0];
+}
+
+/* celu(x) = x for x > 0, alpha (e^(x/alpha) - 1) otherwise; celu'(x) = 1 or e^(x/alpha). */
+static inline T FA_PT(celu, forward)(T x, const T *p)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    return x > 0 ? x : p[0] * FA_M(expm1)(xf / p[0]);
+}
+static inline T FA_PT(celu, derivative)(T x, const T *p)
+{
+    return x > 0 ? (T)1 : FA_M(exp)(x / p[0]);
+}
+
+/* selu(x) = lambda x for x > 0, lambda alpha (e^x - 1) otherwise; selu'(x) = lambda or
+ * lambda alpha e^x; from the output: lambda or y + lambda alpha (lambda alpha in two parts in
+ * float, so y + lambda alpha keeps its relative accuracy as y approaches -lambda alpha). */
+static inline T FA_PT(selu, forward)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    T pos = FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LAMBDA));
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LA))
+                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1)(xf);
+    return x > 0 ? pos : neg;
+}
+static inline T FA_PT(selu, derivative)(T x, const T *p)
+{
+    (void)p;
+    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
+    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(exp_s64)(xc, 0));
+    return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : neg;
+}
+static inline T FA_PT(selu, derivative_output)(T y, const T *p)
+{
+    (void)p;
+    T d = (y + FA_SM_HI(FA_SELU_LA)) + FA_SM_LO(FA_SELU_LA);
+    return y > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : d;
+}
+
+/* ---------------------------------------------------------------- x sigmoid(v) family */
+/* The common core of silu, swish and the sigmoid/tanh GELUs: y = x sigmoid(v) and
+ * y' = sigmoid(v) (1 + x dv (1 - sigmoid(v))), for v = vh + vl given in two parts and dv = dv/dx.
+ * With e = e^-|v|: sigmoid(v) = 1/(1+e) for v >= 0, e/(1+e) for v < 0; the v < 0 side is
+ * computed with e * 2^64. xc is x clamped to a finite range where the limits are reached. */
+typedef struct {
+    T e, es, q; /* e^-|v|, e^-|v| * 2^64, 1 + e */
+} FA_PT(sig, parts);
+
+static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
+{
+    FA_PT(sig, parts) s;
+    T big = FA_ABS(vh) > FA_SM_VMAX ? (T)1 : (T)0;
+    T h = big > 0 ? -FA_SM_VMAX : -FA_ABS(vh);
+    T l = big > 0 ? (T)0 : (vh >= 0 ? -vl : vl);
+    s.es = FA_M(exp_s64)(h, l);
+    s.e = FA_M(unscale64)(s.es);
+    s.q = 1 + s.e;
+    return s;
+}
+
+static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
+{
+    T pos = x / s.q;
+    T neg = FA_M(unscale64)((xc * s.es) / s.q);
+    return vh >= 0 ? pos : neg;
+}
+
+static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
+{
+    T xd = xc * dv;
+    T pos = (1 + (xd * s.e) / s.q) / s.q;
+    T neg = FA_M(unscale64)((s.es * (1 + xd / s.q)) / s.q);
+    return vh >= 0 ? pos : neg;
+}
+
+/* v = b x in two parts for b = bh + bl (bl = 0 when b is exact in T) */
+static inline void FA_PT(sig, scaled_arg)(T xc, T bh, T bl, T *vh, T *vl)
+{
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID; /* no underflow in the split product */
+    FA_M(mul_exact)(bh, xc, vh, vl);
+    *vl = *vl + bl * xc;
+}
+
+/* x clamped to +-2^60, where every product here stays finite and sigmoid(b x) has saturated */
+static inline T FA_PT(sig, clamp)(T x)
+{
+    T xc = x > (T)0x1p60 ? (T)0x1p60 : x;
+    return xc < -(T)0x1p60 ? -(T)0x1p60 : xc;
+}
+
+static inline T FA_PT(swish_core, forward)(T x, T bh, T bl)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = FA_PT(sig, clamp)(xf);
+    T vh, vl;
+    FA_PT(sig, scaled_arg)(xc, bh, bl, &vh, &vl);
+    return FA_PT(sig, times)(xf, xc, vh, FA_PT(sig, split)(vh, vl));
+}
+
+static inline T FA_PT(swish_core, derivative)(T x, T bh, T bl)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = FA_PT(sig, clamp)(xf);
+    T vh, vl;
+    FA_PT(sig, scaled_arg)(xc, bh, bl, &vh, &vl);
+    xc = FA_ABS(vh) > FA_SM_VMAX ? (T)0 : xc; /* x dv e -> 0 in the saturated range */
+    return FA_PT(sig, times_derivative)(xc, bh, vh, FA_PT(sig, split)(vh, vl));
+}
+
+/* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0. */
+static inline T FA_PT(silu, forward)(T x, const T *p)
+{
+    (void)p;
+    return FA_PT(swish_core, forward)(x, 1, 0);
+}
+static inline T FA_PT(silu, derivative)(T x, const T *p)
+{
+    (void)p;
+    return FA_PT(swish_core, derivative)(x, 1, 0);
+}
+
+/* swish(x) = x sigmoid(beta x), p[0] = beta (b x formed exactly). */
+static inline T FA_PT(swish, forward)(T x, const T *p)
+{
+    return FA_PT(swish_core, forward)(x, p[0], 0);
+}
+static inline T FA_PT(swish, derivative)(T x, const T *p)
+{
+    return FA_PT(swish_core, derivative)(x, p[0], 0);
+}
+/* d swish / d beta = x^2 sigmoid(v) (1 - sigmoid(v)) = x^2 e / (1 + e)^2, v = beta x */
+static inline T FA_PT(swish, dbeta)(T x, const T *p)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = FA_PT(sig, clamp)(xf);
+    T vh, vl;
+    FA_PT(sig, scaled_arg)(xc, p[0], 0, &vh, &vl);
+    FA_PT(sig, parts) s = FA_PT(sig, split)(vh, vl);
+    T xb = FA_ABS(xf) + FA_SM_BIAS;
+    T d = ((xb * xb) * s.e) / (s.q * s.q);
+    return s.e == 0 ? (T)0 : d;
+}
+
+/* gelu_sigmoid(x) = x sigmoid(1.702 x), 1.702 in two parts in float. */
+static inline T FA_PT(gelu_sigmoid, forward)(T x, const T *p)
+{
+    (void)p;
+    return FA_PT(swish_core, forward)(x, FA_SM_HI(FA_GELU_SIG_BETA), FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
+}
+static inline T FA_PT(gelu_sigmoid, derivative)(T x, const T *p)
+{
+    (void)p;
+    return FA_PT(swish_core, derivative)(x, FA_SM_HI(FA_GELU_SIG_BETA),
+                                         FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
+}
+
+/* gelu_tanh(x) = 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3), with
+ * 2u formed in double-T precision (every product split exactly): the tail's e^2u amplifies the
+ * error of its argument by |2u|. x is clamped to +-40, where the function has saturated. */
+static inline void FA_PT(gelu_tanh, arg)(T xc, T *vh, T *vl)
+{
+    T s, sl, c, cl, q, ql, w, wl, bb;
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID;
+    FA_M(mul_exact)(xc, xc, &s, &sl);                 /* x^2 */
+    FA_M(mul_exact)(xc, s, &c, &cl);                  /* x^3 */
+    cl = cl + xc * sl;
+    FA_M(mul_exact)(FA_SM_HI(FA_GELU_TANH_K), c, &q, &ql); /* k x^3 */
+    ql = ql + (FA_SM_HI(FA_GELU_TANH_K) * cl + FA_SM_LO2(FA_GELU_TANH_K, FA_GELU_TANH_K_LO) * c);
+    w = xc + q;                                       /* x + k x^3, two-sum */
+    bb = w - xc;
+    wl = ((xc - (w - bb)) + (q - bb)) + ql;
+    FA_M(mul_exact)(FA_SM_HI(FA_GELU_TANH_C), w, vh, vl);
+    *vl = *vl + (FA_SM_HI(FA_GELU_TANH_C) * wl + FA_SM_LO2(FA_GELU_TANH_C, FA_GELU_TANH_C_LO) * w);
+}
+static inline T FA_PT(gelu_tanh, forward)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf > 40 ? (T)40 : xf;
+    xc = xc < -40 ? (T)-40 : xc;
+    T vh, vl;
+    FA_PT(gelu_tanh, arg)(xc, &vh, &vl);
+    return FA_PT(sig, times)(xf, xc, vh, FA_PT(sig, split)(vh, vl));
+}
+static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf > 40 ? (T)40 : xf;
+    xc = xc < -40 ? (T)-40 : xc;
+    xc = (xc + FA_SM_GRID) - FA_SM_GRID;
+    T vh, vl;
+    FA_PT(gelu_tanh, arg)(xc, &vh, &vl);
+    /* dv/dx = C (1 + 3 k x^2) */
+    T dv = FA_SM_HI(FA_GELU_TANH_C) * (1 + (3 * FA_SM_HI(FA_GELU_TANH_K)) * (xc * xc));
+    return FA_PT(sig, times_derivative)(xc, dv, vh, FA_PT(sig, split)(vh, vl));
+}
+
+/* ---------------------------------------------------------------- gelu (exact) */
+/* gelu(x) = x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2:
+ * |x| < 1/sqrt2: x (1/2 + erf(x / sqrt2) / 2);
+ * x > 0: x (1 - t e^(-x^2/2)), t = Phi(-|x|) e^(x^2/2) = erfcx(|x| / sqrt2) / 2 (fa_phix_pos);
+ * x < 0: x t e^(-x^2/2) (the erfc form, never 1 + erf: no cancellation),
+ * with x^2 formed exactly and e^(-x^2/2) scaled by 2^64 until the end.
+ * gelu'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2/2) / sqrt(2 pi). */
+typedef struct {
+    T xc, z, small, es, e, t; /* x clamped to +-40, |x|/sqrt2, erf arg, e^-x^2/2 (2^64), e^-x^2/2,
+                                 Phi(-|x|) e^(x^2/2) */
+} FA_PT(gelu, parts);
+
+static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
+{
+    FA_PT(gelu, parts) g;
+    T xc = xf > 40 ? (T)40 : xf;
+    g.xc = xc < -40 ? (T)-40 : xc;
+    T a = (FA_ABS(g.xc) + FA_SM_GRID) - FA_SM_GRID;
+    g.z = a * FA_SM_HI(FA_INV_SQRT2);
+    g.small = g.z < (T)0.5 ? a * FA_SM_HI(FA_INV_SQRT2) : (T)0;
+    g.small = g.xc < 0 ? -g.small : g.small;
+    T hi, lo;
+    FA_M(mul_exact)(a, a, &hi, &lo);
+    g.es = FA_M(exp_s64)((T)-0.5 * hi, (T)-0.5 * lo);
+    g.e = FA_M(unscale64)(g.es);
+    g.t = FA_M(phix_pos)(a);
+    return g;
+}
+
+static inline T FA_PT(gelu, forward)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
+    T mid = xf * ((T)0.5 + (T)0.5 * FA_M(erf_small)(g.small));
+    T pos = xf * (1 - g.t * g.e);
+    T neg = FA_M(unscale64)((g.xc * g.t) * g.es);
+    T y = xf < 0 ? neg : pos;
+    return g.z < (T)0.5 ? mid : y;
+}
+static inline T FA_PT(gelu, derivative)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
+    T xphi = g.xc * (g.e * FA_SM_HI(FA_INV_SQRT_2PI));
+    T mid = ((T)0.5 + (T)0.5 * FA_M(erf_small)(g.small)) + xphi;
+    T pos = (1 - g.t * g.e) + xphi;
+    T neg = FA_M(unscale64)(g.es * (g.t + g.xc * FA_SM_HI(FA_INV_SQRT_2PI)));
+    T y = xf < 0 ? neg : pos;
+    y = g.z < (T)0.5 ? mid : y;
+    return x != x ? x : y;
+}
+
+/* ---------------------------------------------------------------- mish */
+/* mish(x) = x tanh(softplus(x)), with tanh(log(1 + e^x)) = n / (n + 2), n = e^x (e^x + 2), for
+ * x <= 0 and (1 + 2w) / (1 + 2w + 2w^2), w = e^-x, for x > 0 (no log, no cancellation).
+ * mish'(x) = tanh(sp) + x sech^2(sp) sigmoid(x). mish(-inf) = -0. */
+static inline T FA_PT(mish, forward)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
+    T ax = FA_ABS(xc);
+    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
+    T es = FA_M(exp_s64)(-ax, 0);
+    T e = FA_M(unscale64)(es);
+    T m = e + 2;
+    T neg = FA_M(unscale64)((xc * (es * m)) / (e * m + 2));
+    T n2 = 1 + 2 * e;
+    T pos = xf * (n2 / (1 + 2 * (e * (1 + e)))); /* 1 + 2e + 2e^2, e^2 never formed */
+    return xf > 0 ? pos : neg;
+}
+static inline T FA_PT(mish, derivative)(T x, const T *p)
+{
+    (void)p;
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
+    xc = xc > FA_SM_VMAX ? FA_SM_VMAX : xc;
+    T ax = FA_ABS(xc);
+    T es = FA_M(exp_s64)(-ax, 0);
+    T e = FA_M(unscale64)(es);
+    /* x <= 0: e [m / (n + 2) + 4 x (n + 1) / ((n + 2)^2 (1 + e))], m = e + 2, n = e m */
+    T m = e + 2;
+    T n = e * m;
+    T d = n + 2;
+    T neg = FA_M(unscale64)(es * (m / d + (4 * xc * (n + 1)) / ((d * d) * (1 + e))));
+    /* x > 0: (1 + 2w) / D + 4 x w^2 (1 + w) / D^2, D = 1 + 2w + 2w^2, w = e */
+    T n2 = 1 + 2 * e;
+    T dd = 1 + 2 * (e * (1 + e));
+    T eb = e + FA_SM_BIAS; /* its square stays normal */
+    T pos = n2 / dd + ((4 * xc) * ((eb * eb) * (1 + e))) / (dd * dd);
+    T y = xf > 0 ? pos : neg;
+    return x != x ? x : y;
+}
+
+/* ---------------------------------------------------------------- softplus */
+/* softplus(x) = x where beta x > threshold (PyTorch), else
+ * (max(v, 0) + log1p(e^-|v|)) / beta, v = beta x; softplus' = 1 or sigmoid(beta x).
+ * p[0] = beta, p[1] = threshold. */
+static inline T FA_PT(softplus, forward)(T x, const T *p)
+{
+    T xf = FA_PT(smooth, flush)(x);
+    T v = p[0] * xf;
+    T l = FA_M(log1p)(FA_M(exp)(-FA_ABS(v)));
+    T s = ((v > 0 ? v : (T)0) + l) * ((T)1 / p[0]); /* 1/beta: hoisted, exact for beta = 1 */
+    return v > p[1] ? x : s;
+}
+static inline T FA_PT(softplus, derivative)(T x, const T *p)
+{
+    T v = p[0] * FA_PT(smooth, flush)(x);
+    return v > p[1] ? (T)1 : FA_M(sigmoid)(v);
+}
+
+/* ---------------------------------------------------------------- swish's beta gradient */
+/* One block of swish's backward: gi = g * d swish/dx, and the block's sum of g * d swish/d beta,
+ * added in 8 fixed lanes (whatever the vector width) then pairwise: the same bits at every ISA
+ * level; accumulated in double. */
+static double FA_PT(swish, backward_block)(const T *restrict g, const T *restrict x,
+                                           T *restrict gi, ptrdiff_t n, const T *p)
+{
+    T tmp[FA_SWISH_BLOCK];
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
+    {
+        T gv = g[i], xv = x[i];
+        tmp[i] = gv * FA_PT(swish, dbeta)(xv, p);
+        gi[i] = gv * FA_PT(swish, derivative)(xv, p);
+    }
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += (double)tmp[i + j];
+    for (int j = 0; i < n; i++, j++)
+        acc[j] += (double)tmp[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+#if FA_SWISH_PHASE == 2
+/* swish_backward with the beta gradient, this ISA level's version (declared in fa_swish.h):
+ * blocks of FA_SWISH_BLOCK elements, threaded over blocks, block sums written to block_sums
+ * and added in block order, so the result does not depend on the thread count. */
+#define FA_SWISH_ENTRY_(isa) fa_swish_backward_beta_##isa
+#define FA_SWISH_ENTRY(isa) FA_SWISH_ENTRY_(isa)
+double FA_SWISH_ENTRY(FA_ISA)(int dtype, const void *g, const void *x, void *gi, ptrdiff_t n,
+                              double beta, double *block_sums, int nthreads)
+{
+    ptrdiff_t nb = (n + FA_SWISH_BLOCK - 1) / FA_SWISH_BLOCK;
+    float pf[FA_MAX_PARAMS] = {(float)beta, 0, 0, 0};
+    double pd[FA_MAX_PARAMS] = {beta, 0, 0, 0};
+    (void)nthreads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
+#endif
+    for (ptrdiff_t b = 0; b < nb; b++) {
+        ptrdiff_t s = b * FA_SWISH_BLOCK;
+        ptrdiff_t len = n - s < FA_SWISH_BLOCK ? n - s : FA_SWISH_BLOCK;
+        if (dtype == FA_F32)
+            block_sums[b] = swish_backward_block_f32((const float *)g + s, (const float *)x + s,
+                                                     (float *)gi + s, len, pf);
+        else
+            block_sums[b] = swish_backward_block_f64((const double *)g + s,
+                                                     (const double *)x + s, (double *)gi + s,
+                                                     len, pd);
+    }
+    double total = 0;
+    for (ptrdiff_t b = 0; b < nb; b++)
+        total += block_sums[b];
+    return total;
+}
+#endif

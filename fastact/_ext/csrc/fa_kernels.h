@@ -39,8 +39,20 @@
     X(softsign, 0)
 
 
-/* Smooth ops (point functions in fa_act_smooth.h). */
-#define FA_ACT_SMOOTH(X)
+/* Smooth ops (point functions in fa_act_smooth.h). gelu, gelu_tanh and gelu_sigmoid back
+ * fastact.gelu's three modes; swish's beta gradient is in fa_swish.h. */
+#define FA_ACT_SMOOTH(X) \
+    X(tanh, 1)           \
+    X(elu, 1)            \
+    X(celu, 0)           \
+    X(selu, 1)           \
+    X(silu, 0)           \
+    X(softplus, 0)       \
+    X(gelu, 0)           \
+    X(gelu_tanh, 0)      \
+    X(gelu_sigmoid, 0)   \
+    X(mish, 0)           \
+    X(swish, 0)
 
 enum fa_op {
 #define FA_ENUM_OP(name, from_output) FA_OP_##name,

@@ -46,10 +46,11 @@ static inline double fa_from_bits_f64(uint64_t u)
     return x;
 }
 
-/* e^x, float. n = round(x log2 e) by the magic-bias add; r = x - n ln2 with ln2 in two parts
+/* e^(x + xlo) for a small correction |xlo| <= ulp(x) (added to the reduced argument); e^x,
+ * float, is fa_exp_f32(x) = fa_exp_hilo_f32(x, 0). n = round(x log2 e) by the magic-bias add; r = x - n ln2 with ln2 in two parts
  * (n ln2_hi is exact: n has <= 8 bits, ln2_hi 9); e^r by Cephes' degree-6 polynomial on
  * |r| <= ln2/2; 2^n applied as 2^(n-k) * 2^k with k = +-64 so both factors are normal. */
-static inline float fa_exp_f32(float x)
+static inline float fa_exp_hilo_f32(float x, float xlo)
 {
     const float hi = 88.8f, lo = -87.33654022216797f; /* lo: smallest x with e^x >= FLT_MIN */
     float xc = __builtin_fabsf(x) < 0x1p-30f ? 0.0f : x; /* tiny and subnormal: e^x = 1 */
@@ -60,6 +61,7 @@ static inline float fa_exp_f32(float x)
     float kf = t - magic;
     float r = xc - kf * 0.693359375f;
     r = r - kf * -2.12194440e-4f;
+    r = r + xlo;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
@@ -75,10 +77,11 @@ static inline float fa_exp_f32(float x)
     y = (y * s1) * s2;
     return x < lo ? 0.0f : y;
 }
+static inline float fa_exp_f32(float x) { return fa_exp_hilo_f32(x, 0.0f); }
 
 /* e^x, double: as the float version with a degree-13 Taylor polynomial (truncation < 2^-58 on
  * |r| <= ln2/2) and fdlibm's two-part ln2 (n ln2_hi exact: n has <= 11 bits, ln2_hi 32). */
-static inline double fa_exp_f64(double x)
+static inline double fa_exp_hilo_f64(double x, double xlo)
 {
     const double hi = 709.8, lo = -708.3964185322641; /* lo: smallest x with e^x >= DBL_MIN */
     double xc = __builtin_fabs(x) < 0x1p-60 ? 0.0 : x;
@@ -89,6 +92,7 @@ static inline double fa_exp_f64(double x)
     double kf = t - magic;
     double r = xc - kf * 6.93147180369123816490e-01;
     r = r - kf * 1.90821492927058770002e-10;
+    r = r + xlo;
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -110,6 +114,7 @@ static inline double fa_exp_f64(double x)
     y = (y * s1) * s2;
     return x < lo ? 0.0 : y;
 }
+static inline double fa_exp_f64(double x) { return fa_exp_hilo_f64(x, 0.0); }
 
 /* sigmoid(x) = 1 / (1 + e^-x) as e/(1+e) or 1/(1+e) with e = e^-|x|: no overflow, and full
  * relative accuracy in the left tail where 1/(1+e^-x) loses it. */
@@ -125,6 +130,495 @@ static inline double fa_sigmoid_f64(double x)
     double e = fa_exp_f64(-__builtin_fabs(x));
     double num = x >= 0.0 ? 1.0 : e;
     return num / (1.0 + e);
+}
+
+
+/* ---------------------------------------------------------------- exact products and scaling */
+
+/* a * b = *hi + *lo exactly (Dekker: no FMA, so every ISA level gives the same bits); valid
+ * while |a|, |b| < 2^115 (float) / 2^995 (double). */
+static inline void fa_mul_exact_f32(float a, float b, float *hi, float *lo)
+{
+    float ca = a * 4097.0f, cb = b * 4097.0f;
+    float ah = ca - (ca - a), bh = cb - (cb - b);
+    float al = a - ah, bl = b - bh;
+    float p = a * b;
+    *hi = p;
+    *lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+static inline void fa_mul_exact_f64(double a, double b, double *hi, double *lo)
+{
+    double ca = a * 134217729.0, cb = b * 134217729.0;
+    double ah = ca - (ca - a), bh = cb - (cb - b);
+    double al = a - ah, bl = b - bh;
+    double p = a * b;
+    *hi = p;
+    *lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/* e^(x + xlo) * 2^64 for x <= 40 (|xlo| <= ulp(x)): the left tail of e^x kept normal (callers multiply by other factors
+ * first and scale back with fa_unscale64), 0 where e^x * 2^64 < the smallest normal. */
+static inline float fa_exp_s64_f32(float x, float xlo)
+{
+    const float hi = 40.0f, lo = -131.69794f; /* lo: e^lo * 2^64 >= FLT_MIN */
+    float xc = __builtin_fabsf(x) < 0x1p-30f ? 0.0f : x;
+    xc = xc > hi ? hi : xc;
+    xc = xc < lo ? lo : xc;
+    const float magic = 12582912.0f;
+    float t = xc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = xc - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    r = r + xlo;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * (r * r) + r + 1.0f;
+    uint32_t n = fa_bits_f32(t) - fa_bits_f32(magic);
+    /* the flush below lo selects the scale (0), not the result: no lane multiplies by a
+     * meaningless scale, even if the compiler drops the clamp above */
+    float s = fa_from_bits_f32(x < lo ? 0u : (n + 127u + 64u) << 23);
+    return y * s;
+}
+static inline double fa_exp_s64_f64(double x, double xlo)
+{
+    const double hi = 40.0, lo = -752.757; /* lo: e^lo * 2^64 >= DBL_MIN */
+    double xc = __builtin_fabs(x) < 0x1p-60 ? 0.0 : x;
+    xc = xc > hi ? hi : xc;
+    xc = xc < lo ? lo : xc;
+    const double magic = 6755399441055744.0;
+    double t = xc * 1.44269504088896338700e+00 + magic;
+    double kf = t - magic;
+    double r = xc - kf * 6.93147180369123816490e-01;
+    r = r - kf * 1.90821492927058770002e-10;
+    r = r + xlo;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    double y = 1.0 + (r + p * (r * r));
+    uint64_t n = fa_bits_f64(t) - fa_bits_f64(magic);
+    double s = fa_from_bits_f64(x < lo ? 0u : (n + 1023u + 64u) << 52);
+    return y * s;
+}
+
+/* A zero with x's sign, without arithmetic on x (x may be subnormal). */
+static inline float fa_signzero_f32(float x) { return fa_from_bits_f32(fa_bits_f32(x) & 0x80000000u); }
+static inline double fa_signzero_f64(double x)
+{
+    return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
+}
+
+/* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
+ * integer mantissa times c, scaled down through the exponent bits; a zero of the product's sign
+ * where the product is subnormal. Safe to evaluate for any x (the compiler may do so in every
+ * vector lane, and may drop a select that guards an operand): no floating-point step can
+ * produce a subnormal. (For normal x use c * x.) */
+static inline float fa_mul_subnormal_f32(float x, float c)
+{
+    float m = (float)(int32_t)(fa_bits_f32(x) & 0x007fffffu);
+    float t = m * c;
+    /* t * 2^-149 by the exponent bits (exact where the result is normal, |t| >= 2^23) */
+    float y = fa_from_bits_f32(fa_bits_f32(t) - (149u << 23));
+    y = __builtin_fabsf(t) < 0x1p23f ? 0.0f : y;
+    return fa_from_bits_f32(fa_bits_f32(y) ^ (fa_bits_f32(x) & 0x80000000u));
+}
+static inline double fa_mul_subnormal_f64(double x, double c)
+{
+    double m = fa_from_bits_f64(0x4330000000000000ull | (fa_bits_f64(x) & 0x000fffffffffffffull))
+               - 4503599627370496.0;
+    double t = m * c;
+    /* t * 2^-1074 by the exponent bits (exact where the result is normal, |t| >= 2^52) */
+    double y = fa_from_bits_f64(fa_bits_f64(t) - (1074ull << 52));
+    y = __builtin_fabs(t) < 0x1p52 ? 0.0 : y;
+    return fa_from_bits_f64(fa_bits_f64(y) ^ (fa_bits_f64(x) & 0x8000000000000000ull));
+}
+
+/* v * 2^-64, flushed to a signed zero where the result would be subnormal. The scaling is done
+ * on the exponent bits, so no lane ever computes a subnormal product, whatever the compiler does
+ * with the selects; inf and NaN pass through. */
+static inline float fa_unscale64_f32(float v)
+{
+    float a = __builtin_fabsf(v);
+    float y = fa_from_bits_f32(fa_bits_f32(v) - (64u << 23));
+    y = a <= 3.40282347e38f ? y : v;
+    return a < 0x1p-62f ? fa_signzero_f32(v) : y;
+}
+static inline double fa_unscale64_f64(double v)
+{
+    double a = __builtin_fabs(v);
+    double y = fa_from_bits_f64(fa_bits_f64(v) - (64ull << 52));
+    y = a <= 1.7976931348623157e308 ? y : v;
+    return a < 0x1p-958 ? fa_signzero_f64(v) : y;
+}
+
+/* ---------------------------------------------------------------- expm1 */
+
+/* e^x - 1. x = k ln2 + r (|r| <= ln2/2, ln2 in two parts); expm1(r) = r + r^2/2 + r^3 P(r)
+ * (P fitted by tools/mathcheck/fit_coeffs.py); then expm1(x) = 2^k expm1(r) + (2^k - 1), one
+ * rounding at the end, with 2^k split in two for k > 64 (overflow to inf is then natural).
+ * For |x| < 2^-26 the result is x; below -30 it is -1. */
+static inline float fa_expm1_f32(float x)
+{
+    float xc = __builtin_fabsf(x) < 0x1p-26f ? 0.0f : x;
+    xc = xc > 88.8f ? 88.8f : xc;
+    xc = xc < -30.0f ? -30.0f : xc;
+    const float magic = 12582912.0f;
+    float t = xc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = xc - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.98826900437e-4f;
+    p = p * r + 1.39261761199e-3f;
+    p = p * r + 8.33332089215e-3f;
+    p = p * r + 4.16665546621e-2f;
+    p = p * r + 1.66666666667e-1f;
+    float r2 = r * r;
+    float em = r + (r2 * 0.5f + (r2 * r) * p);
+    float big = kf > 64.0f ? 1.0f : 0.0f;
+    float t1 = (kf - 64.0f * big) + magic;
+    uint32_t n1 = fa_bits_f32(t1) - fa_bits_f32(magic);
+    float s1 = fa_from_bits_f32((n1 + 127u) << 23);
+    float c = s1 - (kf > 64.0f ? 0x1p-64f : 1.0f);
+    float y = (s1 * em + c) * (kf > 64.0f ? 0x1p64f : 1.0f);
+    return __builtin_fabsf(x) < 0x1p-26f ? x : y;
+}
+static inline double fa_expm1_f64(double x)
+{
+    double xc = __builtin_fabs(x) < 0x1p-54 ? 0.0 : x;
+    xc = xc > 709.8 ? 709.8 : xc;
+    xc = xc < -40.0 ? -40.0 : xc;
+    const double magic = 6755399441055744.0;
+    double t = xc * 1.44269504088896338700e+00 + magic;
+    double kf = t - magic;
+    double r = xc - kf * 6.93147180369123816490e-01;
+    r = r - kf * 1.90821492927058770002e-10;
+    double p = 2.09112297297585632861e-9;
+    p = p * r + 2.51003758325612336644e-8;
+    p = p * r + 2.75572829840558765958e-7;
+    p = p * r + 2.75572684803100255256e-6;
+    p = p * r + 2.48015873171351642352e-5;
+    p = p * r + 1.98412698630405452706e-4;
+    p = p * r + 1.38888888888865543858e-3;
+    p = p * r + 8.33333333333006444947e-3;
+    p = p * r + 4.16666666666666672275e-2;
+    p = p * r + 1.66666666666666674519e-1;
+    double r2 = r * r;
+    double em = r + (r2 * 0.5 + (r2 * r) * p);
+    double t1 = (kf > 512.0 ? kf - 512.0 : kf) + magic;
+    uint64_t n1 = fa_bits_f64(t1) - fa_bits_f64(magic);
+    double s1 = fa_from_bits_f64((n1 + 1023u) << 52);
+    double c = s1 - (kf > 512.0 ? 0x1p-512 : 1.0);
+    double y = (s1 * em + c) * (kf > 512.0 ? 0x1p512 : 1.0);
+    return __builtin_fabs(x) < 0x1p-54 ? x : y;
+}
+
+/* ---------------------------------------------------------------- log1p */
+
+/* log(1 + x) (fdlibm's method): u = 1 + x rounded, c = the rounding error of u divided by u;
+ * u = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f);
+ * log(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2))) with R fitted by tools/mathcheck/fit_coeffs.py.
+ * x = -1 gives -inf, x < -1 NaN, +inf inf; |x| < 2^-26 gives x. */
+static inline float fa_log1p_f32(float x)
+{
+    float xc = __builtin_fabsf(x) < 0x1p-26f ? 0.0f : x;
+    xc = xc < -0.99999994f ? -0.99999994f : xc;
+    xc = xc > 3.4028234e38f ? 3.4028234e38f : xc;
+    float u = 1.0f + xc;
+    uint32_t iu = fa_bits_f32(u) + (0x3f800000u - 0x3f3504f3u);
+    float kf = (float)((int32_t)(iu >> 23) - 127);
+    float m = fa_from_bits_f32((iu & 0x007fffffu) + 0x3f3504f3u);
+    float f = m - 1.0f;
+    float c = kf > 0.0f ? 1.0f - (u - xc) : xc - (u - 1.0f);
+    c = kf < 25.0f ? c / u : 0.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float g = 2.95799493920e-1f;
+    g = g * z + 3.99887805660e-1f;
+    g = g * z + 6.66666850396e-1f;
+    float R = z * g;
+    float hfsq = 0.5f * f * f;
+    float y = kf * 6.9313812256e-01f
+              - ((hfsq - (s * (hfsq + R) + (kf * 9.0580006145e-06f + c))) - f);
+    y = __builtin_fabsf(x) < 0x1p-26f ? x : y;
+    y = x == -1.0f ? -__builtin_inff() : y;
+    y = x < -1.0f ? __builtin_nanf("") : y;
+    y = x > 3.4028234e38f ? x : y;
+    return x != x ? x : y;
+}
+static inline double fa_log1p_f64(double x)
+{
+    double xc = __builtin_fabs(x) < 0x1p-54 ? 0.0 : x;
+    xc = xc < -0.99999999999999989 ? -0.99999999999999989 : xc;
+    xc = xc > 1.7976931348623157e308 ? 1.7976931348623157e308 : xc;
+    double u = 1.0 + xc;
+    uint64_t iu = fa_bits_f64(u) + (0x3ff0000000000000ull - 0x3fe6a09e667f3bcdull);
+    /* k as a double without an int64 conversion (not vectorizable before AVX-512) */
+    double kf = fa_from_bits_f64(0x4330000000000000ull | (iu >> 52)) - (4503599627370496.0 + 1023.0);
+    double m = fa_from_bits_f64((iu & 0x000fffffffffffffull) + 0x3fe6a09e667f3bcdull);
+    double f = m - 1.0;
+    double c = kf > 0.0 ? 1.0 - (u - xc) : xc - (u - 1.0);
+    c = kf < 54.0 ? c / u : 0.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double g = 1.46164496850434058604e-1;
+    g = g * z + 1.53317216005560412686e-1;
+    g = g * z + 1.81828891252617220803e-1;
+    g = g * z + 2.22222111347950798551e-1;
+    g = g * z + 2.85714286259754849215e-1;
+    g = g * z + 3.99999999998995044898e-1;
+    g = g * z + 6.66666666666666968616e-1;
+    double R = z * g;
+    double hfsq = 0.5 * f * f;
+    double y = kf * 6.93147180369123816490e-01
+               - ((hfsq - (s * (hfsq + R) + (kf * 1.90821492927058770002e-10 + c))) - f);
+    y = __builtin_fabs(x) < 0x1p-54 ? x : y;
+    y = x == -1.0 ? -__builtin_inf() : y;
+    y = x < -1.0 ? __builtin_nan("") : y;
+    y = x > 1.7976931348623157e308 ? x : y;
+    return x != x ? x : y;
+}
+
+/* ---------------------------------------------------------------- tanh */
+
+/* tanh(x): x + x^3 Q(x^2) for |x| < 0.5625 (Q fitted by tools/mathcheck/fit_coeffs.py), else
+ * 1 - 2 / (e^(2|x|) + 1) with x's sign; x for |x| < 2^-12 (2^-27 in double). */
+static inline float fa_tanh_f32(float x)
+{
+    float ax = __builtin_fabsf(x);
+    float xs = ax < 0.5625f ? (ax < 0x1p-12f ? 0.0f : x) : 0.5f;
+    xs = (xs + 0x1p-30f) - 0x1p-30f; /* no-op here, but no lane can square a tiny x */
+    float z = xs * xs;
+    float q = 2.48761464803e-3f;
+    q = q * z + -8.49924782880e-3f;
+    q = q * z + 2.18119026084e-2f;
+    q = q * z + -5.39640638265e-2f;
+    q = q * z + 1.33333220732e-1f;
+    q = q * z + -3.33333332839e-1f;
+    float small = xs + xs * (z * q);
+    float e = fa_exp_f32(2.0f * ax);
+    float big = 1.0f - 2.0f / (e + 1.0f);
+    big = fa_from_bits_f32(fa_bits_f32(big) | (fa_bits_f32(x) & 0x80000000u));
+    float y = ax < 0.5625f ? small : big;
+    return ax < 0x1p-12f ? x : y;
+}
+static inline double fa_tanh_f64(double x)
+{
+    double ax = __builtin_fabs(x);
+    double xs = ax < 0.5625 ? (ax < 0x1p-27 ? 0.0 : x) : 0.5;
+    xs = (xs + 0x1p-60) - 0x1p-60; /* no-op here, but no lane can square a tiny x */
+    double z = xs * xs;
+    double q = -2.91032288340146908285e-6;
+    q = q * z + 1.31664221585282293074e-5;
+    q = q * z + -3.79316514807946611876e-5;
+    q = q * z + 9.64763673694332336865e-5;
+    q = q * z + -2.39030918170639645820e-4;
+    q = q * z + 5.90012223860403100918e-4;
+    q = q * z + -1.45583276390067778352e-3;
+    q = q * z + 3.59212792012110875281e-3;
+    q = q * z + -8.86323552452506830737e-3;
+    q = q * z + 2.18694885360071354649e-2;
+    q = q * z + -5.39682539682518462530e-2;
+    q = q * z + 1.33333333333333321367e-1;
+    q = q * z + -3.33333333333333333322e-1;
+    double small = xs + xs * (z * q);
+    double e = fa_exp_f64(2.0 * ax);
+    double big = 1.0 - 2.0 / (e + 1.0);
+    big = fa_from_bits_f64(fa_bits_f64(big) | (fa_bits_f64(x) & 0x8000000000000000ull));
+    double y = ax < 0.5625 ? small : big;
+    return ax < 0x1p-27 ? x : y;
+}
+
+/* ---------------------------------------------------------------- erfcx, erfc */
+
+/* erfcx(a) = e^(a^2) erfc(a) for a >= 0 (finite): 2 / (1 + 2a) K(Y), Y = (a - L) / (a + L),
+ * K a polynomial (Weideman's mapping; fitted by tools/mathcheck/fit_coeffs.py). */
+static inline float fa_erfcx_pos_f32(float a)
+{
+    float y = (a - 3.0f) / (a + 3.0f);
+    float k = 1.94587577860e-6f;
+    k = k * y + 3.86020696903e-5f;
+    k = k * y + -5.21105885537e-5f;
+    k = k * y + -3.63080400585e-4f;
+    k = k * y + 9.44107850404e-4f;
+    k = k * y + 1.24941130569e-3f;
+    k = k * y + -1.18851943557e-2f;
+    k = k * y + 3.41583486472e-2f;
+    k = k * y + -5.96368392158e-2f;
+    k = k * y + 6.48220455125e-2f;
+    k = k * y + -2.37811469139e-2f;
+    k = k * y + -6.78105341103e-2f;
+    k = k * y + 6.26504029135e-1f;
+    return (k + k) / (1.0f + 2.0f * a);
+}
+static inline double fa_erfcx_pos_f64(double a)
+{
+    double y = (a - 3.5) / (a + 3.5);
+    double k = -4.97353513190915418066e-11;
+    k = k * y + -5.81809269835882669097e-10;
+    k = k * y + 3.28702437812885787924e-10;
+    k = k * y + 6.80631772781845364963e-9;
+    k = k * y + -4.51224613804294349195e-10;
+    k = k * y + -4.81854281650415392593e-8;
+    k = k * y + -3.12340939986540515398e-9;
+    k = k * y + 3.00720084597201359468e-7;
+    k = k * y + -2.26772884878659878181e-8;
+    k = k * y + -1.90698736636352142525e-6;
+    k = k * y + 1.16438017796984347425e-6;
+    k = k * y + 1.21301394262969321445e-5;
+    k = k * y + -2.13911712332819420497e-5;
+    k = k * y + -6.07560562174738539142e-5;
+    k = k * y + 2.82192217024237225615e-4;
+    k = k * y + -1.51133977761470149413e-4;
+    k = k * y + -2.10750995459016232695e-3;
+    k = k * y + 9.54966547679284423971e-3;
+    k = k * y + -2.44116629139160821589e-2;
+    k = k * y + 4.39915769120052334351e-2;
+    k = k * y + -5.75447990800971962834e-2;
+    k = k * y + 4.87595475766440383503e-2;
+    k = k * y + -5.27779816610911646714e-3;
+    k = k * y + -7.00045900688098575718e-2;
+    k = k * y + 6.21174622435577189611e-1;
+    return (k + k) / (1.0 + 2.0 * a);
+}
+
+/* erf(x) = x E(x^2) for |x| <= 1/2 (E fitted by tools/mathcheck/fit_coeffs.py); the caller
+ * passes 0 for tiny or out-of-range x. */
+static inline float fa_erf_small_f32(float x)
+{
+    float z = x * x;
+    float e = -7.69453427914e-4f;
+    e = e * z + 5.20041372434e-3f;
+    e = e * z + -2.68631430322e-2f;
+    e = e * z + 1.12837740132e-1f;
+    e = e * z + -3.76126385257e-1f;
+    e = e * z + 1.12837916708e+0f;
+    return x * e;
+}
+static inline double fa_erf_small_f64(double x)
+{
+    double z = x * x;
+    double e = 1.32143782383384385587e-8;
+    e = e * z + -1.62731387616869772233e-7;
+    e = e * z + 1.64590343272189114652e-6;
+    e = e * z + -1.49255865600964152271e-5;
+    e = e * z + 1.20553321311759813755e-4;
+    e = e * z + -8.54832701615916348941e-4;
+    e = e * z + 5.22397762540319254469e-3;
+    e = e * z + -2.68661706451300345886e-2;
+    e = e * z + 1.12837916709551237898e-1;
+    e = e * z + -3.76126389031837524510e-1;
+    e = e * z + 1.12837916709551257390e+0;
+    return x * e;
+}
+
+/* Phi(-a) e^(a^2/2) = erfcx(a / sqrt2) / 2 for a >= 0 (finite): the normal tail without its
+ * Gaussian factor, for GELU: H(Y) / (a + L), Y = (a - L) / (a + L), H a polynomial (fitted by
+ * tools/mathcheck/fit_coeffs.py; L = 4 float, 5 double). */
+static inline float fa_phix_pos_f32(float a)
+{
+    float d = a + 4.0f;
+    float y = (a - 4.0f) / d;
+    float h = -2.10707685649e-07f;
+    h = h * y + 2.11504775498e-05f;
+    h = h * y + -1.09990259464e-06f;
+    h = h * y + -2.15484046754e-04f;
+    h = h * y + 1.32944629322e-04f;
+    h = h * y + 1.62194995274e-03f;
+    h = h * y + -3.47958800757e-03f;
+    h = h * y + -7.53767747738e-03f;
+    h = h * y + 6.03965626204e-02f;
+    h = h * y + -1.86522166984e-01f;
+    h = h * y + 3.87137401170e-01f;
+    h = h * y + -6.07896631005e-01f;
+    h = h * y + 7.55285130416e-01f;
+    return h / d;
+}
+static inline double fa_phix_pos_f64(double a)
+{
+    double d = a + 5.0;
+    double y = (a - 5.0) / d;
+    double h = 1.29358504317226397164e-10;
+    h = h * y + -1.32570253884510767087e-10;
+    h = h * y + -1.56163281912319812833e-09;
+    h = h * y + 1.26820071257269640022e-09;
+    h = h * y + 1.13126764365727513824e-08;
+    h = h * y + -6.93288724630288687173e-09;
+    h = h * y + -7.04896249423087918981e-08;
+    h = h * y + 3.85600704021900087751e-08;
+    h = h * y + 4.36415126895279084719e-07;
+    h = h * y + -3.33532498674329869368e-07;
+    h = h * y + -2.77073479605030318488e-06;
+    h = h * y + 3.97935553185544325743e-06;
+    h = h * y + 1.66816347112936941722e-05;
+    h = h * y + -4.97623256274019572579e-05;
+    h = h * y + -5.93758052073468912090e-05;
+    h = h * y + 5.44898967806730087811e-04;
+    h = h * y + -7.97869389621466587430e-04;
+    h = h * y + -2.99337675889296958229e-03;
+    h = h * y + 2.07950667992797787187e-02;
+    h = h * y + -6.91186387070787944253e-02;
+    h = h * y + 1.65020366170407051243e-01;
+    h = h * y + -3.13533156671281121319e-01;
+    h = h * y + 4.95305615969976076318e-01;
+    h = h * y + -6.65382502890056959366e-01;
+    h = h * y + 7.69193049750062973757e-01;
+    return h / d;
+}
+
+/* e^(-c a^2) for a power of two c, with a^2 formed exactly (hi + lo) so the exponential sees
+ * no rounding of its argument; flushed to 0 below the smallest normal. */
+static inline float fa_exp_negsq_f32(float a, float c)
+{
+    float hi, lo;
+    fa_mul_exact_f32(a, a, &hi, &lo);
+    return fa_exp_hilo_f32(-c * hi, -c * lo);
+}
+static inline double fa_exp_negsq_f64(double a, double c)
+{
+    double hi, lo;
+    fa_mul_exact_f64(a, a, &hi, &lo);
+    return fa_exp_hilo_f64(-c * hi, -c * lo);
+}
+
+/* erfc(x) = 1 - erf(x) for |x| < 1/2, else e^(-x^2) erfcx(|x|) for x > 0, 2 - erfc(-x) for x < 0. Results below the smallest
+ * normal (x > 9.19455 float, 26.72484 double) are 0. */
+static inline float fa_erfc_f32(float x)
+{
+    const float amax = 9.1945485f; /* erfc(amax) >= FLT_MIN */
+    float a = __builtin_fabsf(x);
+    float ac = a < 0x1p-30f ? 0.0f : a;
+    ac = ac > amax ? amax : ac;
+    float r = fa_exp_negsq_f32(ac, 1.0f) * fa_erfcx_pos_f32(ac);
+    r = a > amax ? 0.0f : r;
+    r = r < 1.17549435e-38f ? 0.0f : r;
+    r = x < 0.0f ? 2.0f - r : r;
+    float xs = a < 0.5f ? (a < 0x1p-30f ? 0.0f : x) : 0.0f;
+    return a < 0.5f ? 1.0f - fa_erf_small_f32(xs) : r;
+}
+static inline double fa_erfc_f64(double x)
+{
+    const double amax = 26.724840183; /* erfc(amax) >= DBL_MIN */
+    double a = __builtin_fabs(x);
+    double ac = a < 0x1p-60 ? 0.0 : a;
+    ac = ac > amax ? amax : ac;
+    double r = fa_exp_negsq_f64(ac, 1.0) * fa_erfcx_pos_f64(ac);
+    r = a > amax ? 0.0 : r;
+    r = r < 2.2250738585072014e-308 ? 0.0 : r;
+    r = x < 0.0 ? 2.0 - r : r;
+    double xs = a < 0.5 ? (a < 0x1p-60 ? 0.0 : x) : 0.0;
+    return a < 0.5 ? 1.0 - fa_erf_small_f64(xs) : r;
 }
 
 #endif
