@@ -63,7 +63,7 @@ def run_case(benchmark):
         threads = fastact.get_num_threads()
         case = _case(spec, threads)
         if case.missing:
-            pytest.skip(case.missing)  # e.g. "fastact.gelu not in this build"
+            pytest.fail(case.missing)  # e.g. "fastact.gelu not in this build"
         if impl not in case.impls:
             pytest.fail(f"{impl} failed to run: {'; '.join(case.notes)}")
         size = case.layout or case.n

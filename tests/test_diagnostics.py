@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-import fastact
 from fastact import nn
 from fastact.__main__ import main
 from fastact.cli.explore import explore
@@ -93,11 +92,6 @@ def test_large_weights_saturate_sigmoid():
     assert all(r["saturated"] < 0.01 for r in _acts(rows))
 
 
-needs_tanh = pytest.mark.skipif(not callable(getattr(fastact, "tanh", None)),
-                                reason="fastact.tanh not in this build")
-
-
-@needs_tanh
 def test_tanh_classic_experiment():
     """The experiment of the issue: 5 layers of 500 tanh units on N(0, 1) input."""
     _, small = explore("tanh", "normal", 0.01, depth=5, width=500, samples=200)

@@ -117,13 +117,6 @@ def test_linear_without_bias_3d_input():
                   nn.SoftmaxCrossEntropy())
 
 
-def _needs(*names):
-    missing = [n for n in names if not callable(getattr(fastact, n, None))]
-    return pytest.mark.skipif(bool(missing), reason=f"fastact.{', fastact.'.join(missing)} "
-                              f"not in this build" if missing else "")
-
-
-@_needs("prelu", "prelu_backward")
 @pytest.mark.parametrize("num_parameters", [1, 6])
 def test_prelu(num_parameters):
     prelu = nn.PReLU(num_parameters)
@@ -133,7 +126,6 @@ def test_prelu(num_parameters):
                   nn.SoftmaxCrossEntropy())
 
 
-@_needs("swish", "swish_backward")
 def test_swish_learnable_beta():
     swish = nn.Swish(beta=0.7)
     model = nn.Sequential(nn.Linear(4, 6, rng=1), swish, nn.Linear(6, 3, rng=2))
@@ -142,7 +134,6 @@ def test_swish_learnable_beta():
     assert "beta" in model[1].grads
 
 
-@_needs("rrelu", "rrelu_backward")
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_rrelu(training):
     model = nn.Sequential(nn.Linear(4, 6, rng=1), nn.RReLU(rng=0), nn.Linear(6, 3, rng=2))
@@ -151,20 +142,17 @@ def test_rrelu(training):
                   nn.SoftmaxCrossEntropy())
 
 
-@_needs("maxout", "maxout_backward")
 def test_maxout():
     model = nn.Sequential(nn.Maxout(4, 3, pieces=3, rng=1), nn.Linear(3, 2, rng=2))
     check_network(model, _rng().standard_normal((5, 4)), _labels(5, 2),
                   nn.SoftmaxCrossEntropy())
 
 
-@_needs("softmax", "softmax_backward")
 def test_softmax_layer():
     model = nn.Sequential(nn.Linear(4, 3, rng=1), nn.Softmax(axis=-1))
     check_network(model, _rng().standard_normal((5, 4)), _rng().random((5, 3)), nn.MSELoss())
 
 
-@_needs("log_softmax", "log_softmax_backward")
 def test_log_softmax_layer():
     model = nn.Sequential(nn.Linear(4, 3, rng=1), nn.LogSoftmax(axis=-1))
     check_network(model, _rng().standard_normal((5, 4)), _rng().random((5, 3)), nn.MSELoss())
