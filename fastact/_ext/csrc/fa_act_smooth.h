@@ -167,17 +167,19 @@ static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 
 static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
 {
-    T pos = x / s.q;
-    T neg = FA_M(unscale64)((xc * s.es) / s.q);
-    return vh >= 0 ? pos : neg;
+    T r = (vh >= 0 ? x : xc * s.es) / s.q; /* one division for both sides */
+    T neg = FA_M(unscale64)(r);
+    return vh >= 0 ? r : neg;
 }
 
+/* pos: (1 + xd e / q) / q; neg: e (1 + xd / q) / q (scaled), with two divisions for both */
 static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
 {
     T xd = xc * dv;
-    T pos = (1 + (xd * s.e) / s.q) / s.q;
-    T neg = FA_M(unscale64)((s.es * (1 + xd / s.q)) / s.q);
-    return vh >= 0 ? pos : neg;
+    T b = 1 + (vh >= 0 ? xd * s.e : xd) / s.q;
+    T r = (vh >= 0 ? b : s.es * b) / s.q;
+    T neg = FA_M(unscale64)(r);
+    return vh >= 0 ? r : neg;
 }
 
 /* v = b x in two parts for b = bh + bl (bl = 0 when b is exact in T) */
@@ -252,7 +254,8 @@ static inline T FA_PT(swish, dbeta)(T x, const T *p)
 static inline T FA_PT(gelu_sigmoid, forward)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, forward)(x, FA_SM_HI(FA_GELU_SIG_BETA), FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
+    return FA_PT(swish_core, forward)(x, FA_SM_HI(FA_GELU_SIG_BETA),
+                                      FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
 }
 static inline T FA_PT(gelu_sigmoid, derivative)(T x, const T *p)
 {

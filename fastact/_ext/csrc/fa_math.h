@@ -397,8 +397,10 @@ static inline double fa_log1p_f64(double x)
 static inline float fa_tanh_f32(float x)
 {
     float ax = __builtin_fabsf(x);
-    float xs = ax < 0.5625f ? (ax < 0x1p-12f ? 0.0f : x) : 0.5f;
-    xs = (xs + 0x1p-30f) - 0x1p-30f; /* no-op here, but no lane can square a tiny x */
+    /* tiny x is zeroed by a bit mask, not a select the compiler could look through (x^3 of a
+     * tiny x underflows: a microcode assist) */
+    uint32_t keep = ax < 0x1p-12f ? 0u : 0xffffffffu;
+    float xs = ax < 0.5625f ? fa_from_bits_f32(fa_bits_f32(x) & keep) : 0.5f;
     float z = xs * xs;
     float q = 2.48761464803e-3f;
     q = q * z + -8.49924782880e-3f;
@@ -416,8 +418,8 @@ static inline float fa_tanh_f32(float x)
 static inline double fa_tanh_f64(double x)
 {
     double ax = __builtin_fabs(x);
-    double xs = ax < 0.5625 ? (ax < 0x1p-27 ? 0.0 : x) : 0.5;
-    xs = (xs + 0x1p-60) - 0x1p-60; /* no-op here, but no lane can square a tiny x */
+    uint64_t keep = ax < 0x1p-27 ? 0u : 0xffffffffffffffffull;
+    double xs = ax < 0.5625 ? fa_from_bits_f64(fa_bits_f64(x) & keep) : 0.5;
     double z = xs * xs;
     double q = -2.91032288340146908285e-6;
     q = q * z + 1.31664221585282293074e-5;
