@@ -424,8 +424,8 @@ static inline T FA_PT(softplus, derivative)(T x, const T *p)
 /* One block of swish's backward: gi = g * d swish/dx, and the block's sum of g * d swish/d beta,
  * added in 8 fixed lanes (whatever the vector width) then pairwise: the same bits at every ISA
  * level; accumulated in double. */
-static double FA_PT(swish, backward_block)(const T *restrict g, const T *restrict x,
-                                           T *restrict gi, ptrdiff_t n, const T *p)
+static double FA_PT(loop_swish, beta_block)(const T *restrict g, const T *restrict x,
+                                            T *restrict gi, ptrdiff_t n, const T *p)
 {
     T tmp[FA_SWISH_BLOCK];
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -464,12 +464,13 @@ double FA_SWISH_ENTRY(FA_ISA)(int dtype, const void *g, const void *x, void *gi,
         ptrdiff_t s = b * FA_SWISH_BLOCK;
         ptrdiff_t len = n - s < FA_SWISH_BLOCK ? n - s : FA_SWISH_BLOCK;
         if (dtype == FA_F32)
-            block_sums[b] = swish_backward_block_f32((const float *)g + s, (const float *)x + s,
-                                                     (float *)gi + s, len, pf);
+            block_sums[b] = loop_swish_beta_block_f32((const float *)g + s,
+                                                      (const float *)x + s, (float *)gi + s,
+                                                      len, pf);
         else
-            block_sums[b] = swish_backward_block_f64((const double *)g + s,
-                                                     (const double *)x + s, (double *)gi + s,
-                                                     len, pd);
+            block_sums[b] = loop_swish_beta_block_f64((const double *)g + s,
+                                                      (const double *)x + s, (double *)gi + s,
+                                                      len, pd);
     }
     double total = 0;
     for (ptrdiff_t b = 0; b < nb; b++)
