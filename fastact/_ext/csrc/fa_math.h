@@ -26,7 +26,8 @@
  * Building blocks (their accuracy is asserted through the activations' tests):
  * fa_exp_hilo e^(x+lo); fa_exp_s64 e^(x+lo) 2^64; fa_unscale64; fa_mul_exact (Dekker product);
  * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
- * fa_exp_negsq. Polynomial coefficients come from tools/mathcheck/fit_coeffs.py.
+ * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
+ * from tools/mathcheck/fit_coeffs.py.
  */
 #ifndef FA_MATH_H
 #define FA_MATH_H
@@ -407,6 +408,46 @@ static inline double fa_log1p_f64(double x)
     y = x < -1.0 ? __builtin_nan("") : y;
     y = x > 1.7976931348623157e308 ? x : y;
     return x != x ? x : y;
+}
+
+/* log(1 + x) for 0 <= x <= 1 only (softplus' log1p(e^-|v|)): fa_log1p's method without its
+ * range reduction by bits or special cases. u = 1 + x in [1, 2], c = x - (u - 1) exactly, k = 1
+ * above sqrt2 (m = u / 2) else 0, f = m - 1 exactly; tiny x gives x. */
+static inline float fa_log1p_unit_f32(float x)
+{
+    float u = 1.0f + x;
+    float c = x - (u - 1.0f);
+    float kf = u > 1.41421354f ? 1.0f : 0.0f;
+    float f = (u > 1.41421354f ? 0.5f * u : u) - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float g = 2.95799493920e-1f;
+    g = g * z + 3.99887805660e-1f;
+    g = g * z + 6.66666850396e-1f;
+    float R = z * g;
+    float hfsq = 0.5f * f * f;
+    return kf * 6.9313812256e-01f
+           - ((hfsq - (s * (hfsq + R) + (kf * 9.0580006145e-06f + c / u))) - f);
+}
+static inline double fa_log1p_unit_f64(double x)
+{
+    double u = 1.0 + x;
+    double c = x - (u - 1.0);
+    double kf = u > 1.4142135623730951 ? 1.0 : 0.0;
+    double f = (u > 1.4142135623730951 ? 0.5 * u : u) - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double g = 1.46164496850434058604e-1;
+    g = g * z + 1.53317216005560412686e-1;
+    g = g * z + 1.81828891252617220803e-1;
+    g = g * z + 2.22222111347950798551e-1;
+    g = g * z + 2.85714286259754849215e-1;
+    g = g * z + 3.99999999998995044898e-1;
+    g = g * z + 6.66666666666666968616e-1;
+    double R = z * g;
+    double hfsq = 0.5 * f * f;
+    return kf * 6.93147180369123816490e-01
+           - ((hfsq - (s * (hfsq + R) + (kf * 1.90821492927058770002e-10 + c / u))) - f);
 }
 
 /* ---------------------------------------------------------------- tanh */
