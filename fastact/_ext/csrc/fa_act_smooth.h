@@ -100,7 +100,10 @@ static inline T FA_PT(elu, forward)(T x, const T *p)
 static inline T FA_PT(elu, derivative)(T x, const T *p)
 {
     T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    return x > 0 ? (T)1 : FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0));
+    T d = FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0)); /* computed before the select: GCC
+                                                          otherwise builds a slower, assisting
+                                                          form for the fused backward */
+    return x > 0 ? (T)1 : d;
 }
 static inline T FA_PT(elu, derivative_output)(T y, const T *p)
 {
