@@ -100,7 +100,10 @@ static inline T FA_PT(elu, forward)(T x, const T *p)
 static inline T FA_PT(elu, derivative)(T x, const T *p)
 {
     T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    return x > 0 ? (T)1 : FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0));
+    T d = FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0)); /* computed before the select: GCC
+                                                          otherwise builds a slower, assisting
+                                                          form for the fused backward */
+    return x > 0 ? (T)1 : d;
 }
 static inline T FA_PT(elu, derivative_output)(T y, const T *p)
 {
@@ -167,17 +170,19 @@ static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 
 static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
 {
-    T pos = x / s.q;
-    T neg = FA_M(unscale64)((xc * s.es) / s.q);
-    return vh >= 0 ? pos : neg;
+    T r = (vh >= 0 ? x : xc * s.es) / s.q; /* one division for both sides */
+    T neg = FA_M(unscale64)(r);
+    return vh >= 0 ? r : neg;
 }
 
+/* pos: (1 + xd e / q) / q; neg: e (1 + xd / q) / q (scaled), with two divisions for both */
 static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
 {
     T xd = xc * dv;
-    T pos = (1 + (xd * s.e) / s.q) / s.q;
-    T neg = FA_M(unscale64)((s.es * (1 + xd / s.q)) / s.q);
-    return vh >= 0 ? pos : neg;
+    T b = 1 + (vh >= 0 ? xd * s.e : xd) / s.q;
+    T r = (vh >= 0 ? b : s.es * b) / s.q;
+    T neg = FA_M(unscale64)(r);
+    return vh >= 0 ? r : neg;
 }
 
 /* v = b x in two parts for b = bh + bl (bl = 0 when b is exact in T) */
@@ -252,7 +257,8 @@ static inline T FA_PT(swish, dbeta)(T x, const T *p)
 static inline T FA_PT(gelu_sigmoid, forward)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, forward)(x, FA_SM_HI(FA_GELU_SIG_BETA), FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
+    return FA_PT(swish_core, forward)(x, FA_SM_HI(FA_GELU_SIG_BETA),
+                                      FA_SM_LO2(FA_GELU_SIG_BETA, FA_GELU_SIG_BETA_LO));
 }
 static inline T FA_PT(gelu_sigmoid, derivative)(T x, const T *p)
 {
@@ -407,7 +413,7 @@ static inline T FA_PT(softplus, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
     T v = p[0] * xf;
-    T l = FA_M(log1p)(FA_M(exp)(-FA_ABS(v)));
+    T l = FA_M(log1p_unit)(FA_M(exp)(-FA_ABS(v))); /* argument in [0, 1] */
     T s = ((v > 0 ? v : (T)0) + l) * ((T)1 / p[0]); /* 1/beta: hoisted, exact for beta = 1 */
     return v > p[1] ? x : s;
 }
@@ -421,8 +427,8 @@ static inline T FA_PT(softplus, derivative)(T x, const T *p)
 /* One block of swish's backward: gi = g * d swish/dx, and the block's sum of g * d swish/d beta,
  * added in 8 fixed lanes (whatever the vector width) then pairwise: the same bits at every ISA
  * level; accumulated in double. */
-static double FA_PT(swish, backward_block)(const T *restrict g, const T *restrict x,
-                                           T *restrict gi, ptrdiff_t n, const T *p)
+static double FA_PT(loop_swish, beta_block)(const T *restrict g, const T *restrict x,
+                                            T *restrict gi, ptrdiff_t n, const T *p)
 {
     T tmp[FA_SWISH_BLOCK];
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -461,12 +467,13 @@ double FA_SWISH_ENTRY(FA_ISA)(int dtype, const void *g, const void *x, void *gi,
         ptrdiff_t s = b * FA_SWISH_BLOCK;
         ptrdiff_t len = n - s < FA_SWISH_BLOCK ? n - s : FA_SWISH_BLOCK;
         if (dtype == FA_F32)
-            block_sums[b] = swish_backward_block_f32((const float *)g + s, (const float *)x + s,
-                                                     (float *)gi + s, len, pf);
+            block_sums[b] = loop_swish_beta_block_f32((const float *)g + s,
+                                                      (const float *)x + s, (float *)gi + s,
+                                                      len, pf);
         else
-            block_sums[b] = swish_backward_block_f64((const double *)g + s,
-                                                     (const double *)x + s, (double *)gi + s,
-                                                     len, pd);
+            block_sums[b] = loop_swish_beta_block_f64((const double *)g + s,
+                                                      (const double *)x + s, (double *)gi + s,
+                                                      len, pd);
     }
     double total = 0;
     for (ptrdiff_t b = 0; b < nb; b++)

@@ -5,15 +5,29 @@
  * AVX-512). Built with -ffp-contract=off: a*b+c is two roundings everywhere, so results are
  * bit-identical at every ISA level. Never -ffast-math.
  *
- * Subnormal results are flushed to +0 (exp) on purpose: fastact's error budget for a result
- * below the smallest normal number is that number, and computing subnormals costs microcode
- * assists on many x86 cores. Subnormal inputs are treated as 0 before any multiplication.
+ * Subnormal results are flushed to a (signed) zero on purpose: fastact's error budget for a
+ * result below the smallest normal number is that number, and computing subnormals costs
+ * microcode assists on many x86 cores. Subnormal inputs are treated as 0 before any
+ * multiplication. The compiler may evaluate a select's unused operand in every vector lane (and
+ * may look through a select that guards an operand), so tails are kept normal by construction:
+ * scaling through exponent bits, flushing by selecting a scale of 0, never squaring a tiny value.
  *
- * function           formula              specials                        max error (f32 / f64)
- * fa_exp_*(x)        e^x                  +inf->inf, -inf->0, NaN->NaN    1 ULP / 1 ULP
- * fa_sigmoid_*(x)    1 / (1 + e^-x)       +inf->1, -inf->0, NaN->NaN      2 ULP / 2 ULP
- * (errors measured by tools/mathcheck and asserted by the test suite; results below the
- * smallest normal number are within that number.)
+ * function           formula              specials                          max error f32 / f64
+ * fa_exp_*(x)        e^x                  +inf->inf, -inf->0, NaN->NaN      1 ULP / 1 ULP
+ * fa_sigmoid_*(x)    1 / (1 + e^-x)       +inf->1, -inf->0                  2 ULP / 2 ULP
+ * fa_expm1_*(x)      e^x - 1              +inf->inf, -inf->-1, +-0 kept     1 ULP / 2 ULP
+ * fa_log1p_*(x)      log(1 + x)           -1->-inf, x<-1->NaN, +inf->inf    2 ULP / 2 ULP
+ * fa_tanh_*(x)       tanh x               +-inf->+-1, +-0 kept              1 ULP / 1 ULP
+ * fa_erfc_*(x)       erfc x               +inf->0, -inf->2                  4 ULP / 4 ULP
+ * f32: every one of the 2^32 inputs against double libm; f64: 2e7 random inputs (random bit
+ * patterns and uniform draws over the function's range) against long-double libm; both by
+ * tools/mathcheck/run.sh (AVX2 build; every ISA level gives the same bits). NaN in gives NaN out
+ * everywhere.
+ * Building blocks (their accuracy is asserted through the activations' tests):
+ * fa_exp_hilo e^(x+lo); fa_exp_s64 e^(x+lo) 2^64; fa_unscale64; fa_mul_exact (Dekker product);
+ * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
+ * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
+ * from tools/mathcheck/fit_coeffs.py.
  */
 #ifndef FA_MATH_H
 #define FA_MATH_H
@@ -47,7 +61,8 @@ static inline double fa_from_bits_f64(uint64_t u)
 }
 
 /* e^(x + xlo) for a small correction |xlo| <= ulp(x) (added to the reduced argument); e^x,
- * float, is fa_exp_f32(x) = fa_exp_hilo_f32(x, 0). n = round(x log2 e) by the magic-bias add; r = x - n ln2 with ln2 in two parts
+ * float, is fa_exp_f32(x) = fa_exp_hilo_f32(x, 0). n = round(x log2 e) by the magic-bias add;
+ * r = x - n ln2 with ln2 in two parts
  * (n ln2_hi is exact: n has <= 8 bits, ln2_hi 9); e^r by Cephes' degree-6 polynomial on
  * |r| <= ln2/2; 2^n applied as 2^(n-k) * 2^k with k = +-64 so both factors are normal. */
 static inline float fa_exp_hilo_f32(float x, float xlo)
@@ -156,8 +171,9 @@ static inline void fa_mul_exact_f64(double a, double b, double *hi, double *lo)
     *lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
 
-/* e^(x + xlo) * 2^64 for x <= 40 (|xlo| <= ulp(x)): the left tail of e^x kept normal (callers multiply by other factors
- * first and scale back with fa_unscale64), 0 where e^x * 2^64 < the smallest normal. */
+/* e^(x + xlo) * 2^64 for x <= 40 (|xlo| <= ulp(x)): the left tail of e^x kept normal (callers
+ * multiply by other factors first and scale back with fa_unscale64), 0 where e^x * 2^64 < the
+ * smallest normal. */
 static inline float fa_exp_s64_f32(float x, float xlo)
 {
     const float hi = 40.0f, lo = -131.69794f; /* lo: e^lo * 2^64 >= FLT_MIN */
@@ -214,7 +230,10 @@ static inline double fa_exp_s64_f64(double x, double xlo)
 }
 
 /* A zero with x's sign, without arithmetic on x (x may be subnormal). */
-static inline float fa_signzero_f32(float x) { return fa_from_bits_f32(fa_bits_f32(x) & 0x80000000u); }
+static inline float fa_signzero_f32(float x)
+{
+    return fa_from_bits_f32(fa_bits_f32(x) & 0x80000000u);
+}
 static inline double fa_signzero_f64(double x)
 {
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
@@ -365,7 +384,8 @@ static inline double fa_log1p_f64(double x)
     double u = 1.0 + xc;
     uint64_t iu = fa_bits_f64(u) + (0x3ff0000000000000ull - 0x3fe6a09e667f3bcdull);
     /* k as a double without an int64 conversion (not vectorizable before AVX-512) */
-    double kf = fa_from_bits_f64(0x4330000000000000ull | (iu >> 52)) - (4503599627370496.0 + 1023.0);
+    double kf = fa_from_bits_f64(0x4330000000000000ull | (iu >> 52))
+                - (4503599627370496.0 + 1023.0);
     double m = fa_from_bits_f64((iu & 0x000fffffffffffffull) + 0x3fe6a09e667f3bcdull);
     double f = m - 1.0;
     double c = kf > 0.0 ? 1.0 - (u - xc) : xc - (u - 1.0);
@@ -390,6 +410,46 @@ static inline double fa_log1p_f64(double x)
     return x != x ? x : y;
 }
 
+/* log(1 + x) for 0 <= x <= 1 only (softplus' log1p(e^-|v|)): fa_log1p's method without its
+ * range reduction by bits or special cases. u = 1 + x in [1, 2], c = x - (u - 1) exactly, k = 1
+ * above sqrt2 (m = u / 2) else 0, f = m - 1 exactly; tiny x gives x. */
+static inline float fa_log1p_unit_f32(float x)
+{
+    float u = 1.0f + x;
+    float c = x - (u - 1.0f);
+    float kf = u > 1.41421354f ? 1.0f : 0.0f;
+    float f = (u > 1.41421354f ? 0.5f * u : u) - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float g = 2.95799493920e-1f;
+    g = g * z + 3.99887805660e-1f;
+    g = g * z + 6.66666850396e-1f;
+    float R = z * g;
+    float hfsq = 0.5f * f * f;
+    return kf * 6.9313812256e-01f
+           - ((hfsq - (s * (hfsq + R) + (kf * 9.0580006145e-06f + c / u))) - f);
+}
+static inline double fa_log1p_unit_f64(double x)
+{
+    double u = 1.0 + x;
+    double c = x - (u - 1.0);
+    double kf = u > 1.4142135623730951 ? 1.0 : 0.0;
+    double f = (u > 1.4142135623730951 ? 0.5 * u : u) - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double g = 1.46164496850434058604e-1;
+    g = g * z + 1.53317216005560412686e-1;
+    g = g * z + 1.81828891252617220803e-1;
+    g = g * z + 2.22222111347950798551e-1;
+    g = g * z + 2.85714286259754849215e-1;
+    g = g * z + 3.99999999998995044898e-1;
+    g = g * z + 6.66666666666666968616e-1;
+    double R = z * g;
+    double hfsq = 0.5 * f * f;
+    return kf * 6.93147180369123816490e-01
+           - ((hfsq - (s * (hfsq + R) + (kf * 1.90821492927058770002e-10 + c / u))) - f);
+}
+
 /* ---------------------------------------------------------------- tanh */
 
 /* tanh(x): x + x^3 Q(x^2) for |x| < 0.5625 (Q fitted by tools/mathcheck/fit_coeffs.py), else
@@ -397,8 +457,10 @@ static inline double fa_log1p_f64(double x)
 static inline float fa_tanh_f32(float x)
 {
     float ax = __builtin_fabsf(x);
-    float xs = ax < 0.5625f ? (ax < 0x1p-12f ? 0.0f : x) : 0.5f;
-    xs = (xs + 0x1p-30f) - 0x1p-30f; /* no-op here, but no lane can square a tiny x */
+    /* tiny x is zeroed by a bit mask, not a select the compiler could look through (x^3 of a
+     * tiny x underflows: a microcode assist) */
+    uint32_t keep = ax < 0x1p-12f ? 0u : 0xffffffffu;
+    float xs = ax < 0.5625f ? fa_from_bits_f32(fa_bits_f32(x) & keep) : 0.5f;
     float z = xs * xs;
     float q = 2.48761464803e-3f;
     q = q * z + -8.49924782880e-3f;
@@ -416,8 +478,8 @@ static inline float fa_tanh_f32(float x)
 static inline double fa_tanh_f64(double x)
 {
     double ax = __builtin_fabs(x);
-    double xs = ax < 0.5625 ? (ax < 0x1p-27 ? 0.0 : x) : 0.5;
-    xs = (xs + 0x1p-60) - 0x1p-60; /* no-op here, but no lane can square a tiny x */
+    uint64_t keep = ax < 0x1p-27 ? 0u : 0xffffffffffffffffull;
+    double xs = ax < 0.5625 ? fa_from_bits_f64(fa_bits_f64(x) & keep) : 0.5;
     double z = xs * xs;
     double q = -2.91032288340146908285e-6;
     q = q * z + 1.31664221585282293074e-5;
@@ -592,8 +654,8 @@ static inline double fa_exp_negsq_f64(double a, double c)
     return fa_exp_hilo_f64(-c * hi, -c * lo);
 }
 
-/* erfc(x) = 1 - erf(x) for |x| < 1/2, else e^(-x^2) erfcx(|x|) for x > 0, 2 - erfc(-x) for x < 0. Results below the smallest
- * normal (x > 9.19455 float, 26.72484 double) are 0. */
+/* erfc(x) = 1 - erf(x) for |x| < 1/2, else e^(-x^2) erfcx(|x|) for x > 0, 2 - erfc(-x) for
+ * x < 0. Results below the smallest normal (x > 9.19455 float, 26.72484 double) are 0. */
 static inline float fa_erfc_f32(float x)
 {
     const float amax = 9.1945485f; /* erfc(amax) >= FLT_MIN */
