@@ -537,19 +537,12 @@ static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
     return FN(ln_finish)(a1, a2, n, invstd, mh, ml);
 }
 
-/* One row's dx (dx may be identical to dy or x: each element is read before it is written) */
-#define FA_LN_DX(g, xr, o, c, t, d, gt)                                                       \
-    T gt = (g)[t];                                                                            \
-    T d = ((xr)[t] - (c).mh) - (c).ml;                                                        \
-    (o)[t] = ((gt * w[t]) * (c).k + d * (c).q) + (c).r;
-
-/* Rows [0, nr) of n elements (mean, invstd per row): dx (which may be identical to dy or x),
- * gw[i] += sum over the rows of dy x_hat, gb[i] += sum of dy. Rows in groups of four (then a
- * pair, then one): the sums of each row (reads dy, x), then one loop writes the group's dx (the
- * rows again, from the cache) and adds the group's terms to the float64 sums: gw's summed in T
- * in a fixed tree (one more rounding of the order of the terms' own), gb's in two pairs (a sum of
- * dy may cancel; as exact as the pairs before). A quarter of gw's float64 read-modify-write
- * traffic of a row at a time. */
+/* Rows [0, nr) of n elements (mean, invstd per row): dx (which may be identical to dy or x:
+ * each element is read before it is written), gw[i] += sum over the rows of dy x_hat,
+ * gb[i] += sum of dy. Rows in pairs: the sums of both rows (reads dy, x), then one loop writes
+ * both rows' dx (the rows again, from the cache) and adds the pair's gw and gb terms, summed in
+ * T (one more rounding of the order of the terms' own), to the float64 sums: half the float64
+ * read-modify-write traffic of a row at a time. */
 static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr, ptrdiff_t n,
                        const double *mean, const double *invstd, const void *wv,
                        double *restrict gw, double *restrict gb)
@@ -559,25 +552,6 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
     T *dx = (T *)dxv;
     const T *restrict w = (const T *)wv;
     ptrdiff_t r = 0;
-    for (; r + 4 <= nr; r += 4) {
-        const T *g0 = dy + r * n, *g1 = g0 + n, *g2 = g1 + n, *g3 = g2 + n;
-        const T *x0 = x + r * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
-        T *o0 = dx + r * n, *o1 = o0 + n, *o2 = o1 + n, *o3 = o2 + n;
-        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
-        FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1]);
-        FN(ln_coef) c2 = FN(ln_row)(g2, x2, w, n, mean[r + 2], invstd[r + 2]);
-        FN(ln_coef) c3 = FN(ln_row)(g3, x3, w, n, mean[r + 3], invstd[r + 3]);
-        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
-        {
-            FA_LN_DX(g0, x0, o0, c0, t, d0, a0)
-            FA_LN_DX(g1, x1, o1, c1, t, d1, a1)
-            FA_LN_DX(g2, x2, o2, c2, t, d2, a2)
-            FA_LN_DX(g3, x3, o3, c3, t, d3, a3)
-            gw[t] += (double)((a0 * (d0 * c0.k) + a1 * (d1 * c1.k)) +
-                              (a2 * (d2 * c2.k) + a3 * (d3 * c3.k)));
-            gb[t] = (gb[t] + (double)(a0 + a1)) + (double)(a2 + a3);
-        }
-    }
     for (; r + 2 <= nr; r += 2) {
         const T *g0 = dy + r * n, *g1 = g0 + n, *x0 = x + r * n, *x1 = x0 + n;
         T *o0 = dx + r * n, *o1 = o0 + n;
@@ -585,8 +559,10 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
         FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1]);
         _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
         {
-            FA_LN_DX(g0, x0, o0, c0, t, d0, a0)
-            FA_LN_DX(g1, x1, o1, c1, t, d1, a1)
+            T wt = w[t], a0 = g0[t], a1 = g1[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml, d1 = (x1[t] - c1.mh) - c1.ml;
+            o0[t] = ((a0 * wt) * c0.k + d0 * c0.q) + c0.r;
+            o1[t] = ((a1 * wt) * c1.k + d1 * c1.q) + c1.r;
             gw[t] += (double)(a0 * (d0 * c0.k) + a1 * (d1 * c1.k));
             gb[t] += (double)(a0 + a1);
         }
@@ -597,14 +573,15 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
         FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
         _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
         {
-            FA_LN_DX(g0, x0, o0, c0, t, d0, a0)
+            T a0 = g0[t];
+            T d0 = (x0[t] - c0.mh) - c0.ml;
+            o0[t] = ((a0 * w[t]) * c0.k + d0 * c0.q) + c0.r;
             gw[t] += (double)(a0 * (d0 * c0.k));
             gb[t] += (double)a0;
         }
     }
 }
 
-#undef FA_LN_DX
 #undef FA_LN_SUMS4
 #undef L
 #undef FA_BWD_ELEM
