@@ -330,6 +330,20 @@ static void run_block(const fa_plan *p, int sums, const char *dy, const char *x,
     }
 }
 
+/* Channel blocks of the run-mode items: none with one thread; else enough for 4 items per
+ * thread, and then the fewest more that make the item count a multiple of the threads (NCHW
+ * (64, 64, 56, 56) has 11 segments: 11 items left one of two threads 6/5.5 of the work). */
+static ptrdiff_t run_channel_blocks(ptrdiff_t C, ptrdiff_t nseg, int nt)
+{
+    if (nt <= 1)
+        return 1;
+    ptrdiff_t ncb = pmin(C, cdiv(4 * nt, nseg));
+    for (ptrdiff_t k = ncb; k <= pmin(C, 2 * ncb); k++)
+        if ((nseg * k) % nt == 0)
+            return k;
+    return ncb;
+}
+
 /* Run-mode items: (segment, channel block), channel blocks only when the segments are too few
  * to keep every thread busy (the grouping never changes a result). */
 static void run_all(const fa_plan *p, int sums, const char *dy, const char *x, char *dx,
@@ -337,7 +351,7 @@ static void run_all(const fa_plan *p, int sums, const char *dy, const char *x, c
 {
     ptrdiff_t C = p->C, nseg = p->nseg;
     int nt = threads_for(p->nc * C, C * nseg, nthreads);
-    ptrdiff_t ncb = nt > 1 ? pmin(C, cdiv(4 * nt, nseg)) : 1;
+    ptrdiff_t ncb = run_channel_blocks(C, nseg, nt);
     ptrdiff_t items = nseg * ncb;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
