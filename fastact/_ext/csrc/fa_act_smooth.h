@@ -413,7 +413,7 @@ static inline T FA_PT(softplus, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
     T v = p[0] * xf;
-    T l = FA_M(log1p_unit)(FA_M(exp)(-FA_ABS(v))); /* argument in [0, 1] */
+    T l = FA_M(log1p_unit)(FA_M(expneg)(FA_ABS(v))); /* argument in [0, 1] */
     T s = ((v > 0 ? v : (T)0) + l) * ((T)1 / p[0]); /* 1/beta: hoisted, exact for beta = 1 */
     return v > p[1] ? x : s;
 }
