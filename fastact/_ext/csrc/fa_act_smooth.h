@@ -67,9 +67,7 @@ static inline T FA_PT(tanh, forward)(T x, const T *p)
 static inline T FA_PT(tanh, derivative)(T x, const T *p)
 {
     (void)p;
-    T ax = FA_ABS(x);
-    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
-    T es = FA_M(exp_s64)(-2 * ax, 0);
+    T es = FA_M(expneg_s64)(2 * FA_ABS(x), 0);
     T e = FA_M(unscale64)(es);
     T q = 1 + e;
     return FA_M(unscale64)((4 * es) / (q * q));
@@ -156,15 +154,19 @@ typedef struct {
     T e, es, q; /* e^-|v|, e^-|v| * 2^64, 1 + e */
 } FA_PT(sig, parts);
 
+/* e = es 2^-64 where it counts next to 1 (e > 2^-104 float, 2^-564 double), else 0: for 1 + e and
+ * x dv e (|x dv| <= 3 |v| there), cheaper than the exact unscaling */
+static inline T FA_PT(sig, small)(T es)
+{
+    return FA_M(keepif)(es, es >= (T)(sizeof(T) == 4 ? 0x1p-40 : 0x1p-500)) * (T)0x1p-64;
+}
+
 static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 {
     FA_PT(sig, parts) s;
-    T big = FA_ABS(vh) > FA_SM_VMAX ? (T)1 : (T)0;
-    T h = big > 0 ? -FA_SM_VMAX : -FA_ABS(vh);
-    T l = big > 0 ? (T)0 : (vh >= 0 ? -vl : vl);
-    s.es = FA_M(exp_s64)(h, l);
+    s.es = FA_M(expneg_s64)(FA_ABS(vh), vh >= 0 ? vl : -vl);
     s.e = FA_M(unscale64)(s.es);
-    s.q = 1 + s.e;
+    s.q = 1 + FA_PT(sig, small)(s.es);
     return s;
 }
 
@@ -179,7 +181,7 @@ static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
 static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
 {
     T xd = xc * dv;
-    T b = 1 + (vh >= 0 ? xd * s.e : xd) / s.q;
+    T b = 1 + (vh >= 0 ? xd * FA_PT(sig, small)(s.es) : xd) / s.q;
     T r = (vh >= 0 ? b : s.es * b) / s.q;
     T neg = FA_M(unscale64)(r);
     return vh >= 0 ? r : neg;
@@ -219,16 +221,31 @@ static inline T FA_PT(swish_core, derivative)(T x, T bh, T bl)
     return FA_PT(sig, times_derivative)(xc, bh, vh, FA_PT(sig, split)(vh, vl));
 }
 
-/* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0. */
+/* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0.
+ * v = x is exact: no split product. */
+static inline FA_PT(sig, parts) FA_PT(silu, split)(T x)
+{
+    FA_PT(sig, parts) s;
+    s.es = FA_M(expneg_s64)(FA_ABS(x), 0);
+    s.e = FA_M(unscale64)(s.es);
+    s.q = 1 + FA_PT(sig, small)(s.es);
+    return s;
+}
 static inline T FA_PT(silu, forward)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, forward)(x, 1, 0);
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf < -(T)0x1p60 ? -(T)0x1p60 : xf; /* x e^x: -inf gives -0, not NaN */
+    return FA_PT(sig, times)(xf, xc, xf, FA_PT(silu, split)(xf));
 }
 static inline T FA_PT(silu, derivative)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, derivative)(x, 1, 0);
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = FA_PT(sig, clamp)(xf);
+    T v = xc;
+    xc = FA_ABS(v) > FA_SM_VMAX ? (T)0 : xc; /* x e -> 0 in the saturated range */
+    return FA_PT(sig, times_derivative)(xc, 1, v, FA_PT(silu, split)(v));
 }
 
 /* swish(x) = x sigmoid(beta x), p[0] = beta (b x formed exactly). */

@@ -251,6 +251,30 @@ static inline double fa_exp_s64_f64(double x, double xlo)
     return y * s;
 }
 
+/* e^-(u + ulo) * 2^64 for u >= 0 (any u: +inf gives 0, NaN NaN; |ulo| <= ulp(u)): fa_exp_s64
+ * for a non-positive argument, as fa_expneg (no clamps; 0 where the result is below the
+ * smallest normal, selected on the result). */
+static inline float fa_expneg_s64_f32(float u, float ulo)
+{
+    const float umax = 131.69794f; /* e^-umax * 2^64 >= FLT_MIN */
+    float uc = u < 0x1p-30f ? 0.0f : u;
+    const float magic = 12582912.0f;
+    float t = uc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = kf * 0.693359375f - uc;
+    r = r + kf * -2.12194440e-4f;
+    r = r - ulo;
+    float y = fa_exp_poly_f32(r);
+    float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u + 64u - fa_bits_f32(t)) << 23);
+    y = y * s;
+    return u > umax ? 0.0f : y;
+}
+static inline double fa_expneg_s64_f64(double u, double ulo)
+{
+    double y = fa_exp_s64_f64(-u, -ulo);
+    return u > 752.757 ? 0.0 : y; /* ulo may be anything there */
+}
+
 /* A zero with x's sign, without arithmetic on x (x may be subnormal). */
 static inline float fa_signzero_f32(float x)
 {
@@ -259,6 +283,17 @@ static inline float fa_signzero_f32(float x)
 static inline double fa_signzero_f64(double x)
 {
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
+}
+
+/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
+ * following product (which would then run in every lane, some to a subnormal: an assist). */
+static inline float fa_keepif_f32(float x, int keep)
+{
+    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
+}
+static inline double fa_keepif_f64(double x, int keep)
+{
+    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
 }
 
 /* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
