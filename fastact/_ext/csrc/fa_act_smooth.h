@@ -97,8 +97,7 @@ static inline T FA_PT(elu, forward)(T x, const T *p)
 }
 static inline T FA_PT(elu, derivative)(T x, const T *p)
 {
-    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    T d = FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0)); /* computed before the select: GCC
+    T d = FA_M(unscale64)(p[0] * FA_M(expneg_s64)(-x, 0)); /* computed before the select: GCC
                                                           otherwise builds a slower, assisting
                                                           form for the fused backward */
     return x > 0 ? (T)1 : d;
@@ -116,7 +115,7 @@ static inline T FA_PT(celu, forward)(T x, const T *p)
 }
 static inline T FA_PT(celu, derivative)(T x, const T *p)
 {
-    return x > 0 ? (T)1 : FA_M(exp)(x / p[0]);
+    return x > 0 ? (T)1 : FA_M(expneg)(-x / p[0]);
 }
 
 /* selu(x) = lambda x for x > 0, lambda alpha (e^x - 1) otherwise; selu'(x) = lambda or
@@ -134,8 +133,7 @@ static inline T FA_PT(selu, forward)(T x, const T *p)
 static inline T FA_PT(selu, derivative)(T x, const T *p)
 {
     (void)p;
-    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(exp_s64)(xc, 0));
+    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(expneg_s64)(-x, 0));
     return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : neg;
 }
 static inline T FA_PT(selu, derivative_output)(T y, const T *p)
@@ -349,8 +347,8 @@ static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
     g.small = g.xc < 0 ? -g.small : g.small;
     T hi, lo;
     FA_M(mul_exact)(a, a, &hi, &lo);
-    g.es = FA_M(exp_s64)((T)-0.5 * hi, (T)-0.5 * lo);
-    g.e = FA_M(unscale64)(g.es);
+    g.es = FA_M(expneg_s64)((T)0.5 * hi, (T)0.5 * lo);
+    g.e = FA_PT(sig, small)(g.es); /* only next to 1 */
     g.t = FA_M(phix_pos)(a);
     return g;
 }
@@ -389,10 +387,8 @@ static inline T FA_PT(mish, forward)(T x, const T *p)
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
-    T ax = FA_ABS(xc);
-    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
-    T es = FA_M(exp_s64)(-ax, 0);
-    T e = FA_M(unscale64)(es);
+    T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
+    T e = FA_PT(sig, small)(es); /* only next to 1 or 2 */
     T m = e + 2;
     T neg = FA_M(unscale64)((xc * (es * m)) / (e * m + 2));
     T n2 = 1 + 2 * e;
@@ -405,9 +401,8 @@ static inline T FA_PT(mish, derivative)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     xc = xc > FA_SM_VMAX ? FA_SM_VMAX : xc;
-    T ax = FA_ABS(xc);
-    T es = FA_M(exp_s64)(-ax, 0);
-    T e = FA_M(unscale64)(es);
+    T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
+    T e = FA_PT(sig, small)(es); /* only next to 1 or 2 */
     /* x <= 0: e [m / (n + 2) + 4 x (n + 1) / ((n + 2)^2 (1 + e))], m = e + 2, n = e m */
     T m = e + 2;
     T n = e * m;
