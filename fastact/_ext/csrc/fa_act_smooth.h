@@ -56,6 +56,13 @@ static inline T FA_PT(smooth, flush)(T x)
     return FA_ABS(x) < FA_SM_TINY ? FA_M(signzero)(x) : x;
 }
 
+/* e = es 2^-64 where it counts next to 1 (e > 2^-104 float, 2^-564 double), else 0: for 1 + e and
+ * x dv e (|x dv| <= 3 |v| there), cheaper than the exact unscaling */
+static inline T FA_PT(sig, small)(T es)
+{
+    return FA_M(keepif)(es, es >= (T)(sizeof(T) == 4 ? 0x1p-40 : 0x1p-500)) * (T)0x1p-64;
+}
+
 /* ---------------------------------------------------------------- tanh */
 /* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| (no cancellation where tanh rounds to
  * +-1); from the output: (1 - y)(1 + y). */
@@ -68,8 +75,7 @@ static inline T FA_PT(tanh, derivative)(T x, const T *p)
 {
     (void)p;
     T es = FA_M(expneg_s64)(2 * FA_ABS(x), 0);
-    T e = FA_M(unscale64)(es);
-    T q = 1 + e;
+    T q = 1 + FA_PT(sig, small)(es);
     return FA_M(unscale64)((4 * es) / (q * q));
 }
 static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
@@ -152,13 +158,6 @@ typedef struct {
     T e, es, q; /* e^-|v|, e^-|v| * 2^64, 1 + e */
 } FA_PT(sig, parts);
 
-/* e = es 2^-64 where it counts next to 1 (e > 2^-104 float, 2^-564 double), else 0: for 1 + e and
- * x dv e (|x dv| <= 3 |v| there), cheaper than the exact unscaling */
-static inline T FA_PT(sig, small)(T es)
-{
-    return FA_M(keepif)(es, es >= (T)(sizeof(T) == 4 ? 0x1p-40 : 0x1p-500)) * (T)0x1p-64;
-}
-
 static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 {
     FA_PT(sig, parts) s;
@@ -175,12 +174,12 @@ static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
     return vh >= 0 ? r : neg;
 }
 
-/* pos: (1 + xd e / q) / q; neg: e (1 + xd / q) / q (scaled), with two divisions for both */
+/* pos: (q + xd e) / q^2; neg: e (q + xd) / q^2 (scaled), with one division for both */
 static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
 {
     T xd = xc * dv;
-    T b = 1 + (vh >= 0 ? xd * FA_PT(sig, small)(s.es) : xd) / s.q;
-    T r = (vh >= 0 ? b : s.es * b) / s.q;
+    T b = s.q + (vh >= 0 ? xd * FA_PT(sig, small)(s.es) : xd);
+    T r = (vh >= 0 ? b : s.es * b) / (s.q * s.q);
     T neg = FA_M(unscale64)(r);
     return vh >= 0 ? r : neg;
 }
