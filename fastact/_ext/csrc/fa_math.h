@@ -25,7 +25,9 @@
  * tools/mathcheck/run.sh (AVX2 build; every ISA level gives the same bits). NaN in gives NaN out
  * everywhere.
  * Building blocks (their accuracy is asserted through the activations' tests):
- * fa_exp_hilo e^(x+lo); fa_exp_s64 e^(x+lo) 2^64; fa_unscale64; fa_mul_exact (Dekker product);
+ * fa_exp_hilo e^(x+lo); fa_exp_poly (e^r on |r| <= ln2/2); fa_exp_s64 e^(x+lo) 2^64;
+ * fa_expneg_s64 e^-(u+lo) 2^64 for u >= 0; fa_unscale64; fa_keepif (a select by bit mask);
+ * fa_mul_exact (Dekker product);
  * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
  * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
  * from tools/mathcheck/fit_coeffs.py.
