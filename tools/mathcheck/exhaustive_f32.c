@@ -37,6 +37,11 @@ WRAP(expm1)
 WRAP(log1p)
 WRAP(tanh)
 WRAP(erfc)
+/* fa_expneg(u) is defined for u >= 0: checked as e^-|x| */
+static float w_expneg(float x) { return fa_expneg_f32(fabsf(x)); }
+static double w64_expneg(double x) { return fa_expneg_f64(fabs(x)); }
+static double ref_expneg(double x) { return exp(-fabs(x)); }
+static long double ref_expnegl(long double x) { return expl(-fabsl(x)); }
 
 static double ulp_err(float got, double ref)
 {
@@ -125,6 +130,7 @@ int main(int argc, char **argv)
 {
     fn_t fns[] = {
         {"exp", w_exp, exp, w64_exp, expl, 750},
+        {"expneg", w_expneg, ref_expneg, w64_expneg, ref_expnegl, 750},
         {"sigmoid", w_sigmoid, ref_sigmoid, w64_sigmoid, ref_sigmoidl, 750},
         {"expm1", w_expm1, expm1, w64_expm1, expm1l, 50},
         {"log1p", w_log1p, log1p, w64_log1p, log1pl, 2},

@@ -1,4 +1,4 @@
-"""Derive the polynomial coefficients of fa_math.h (expm1, tanh, log1p, erfc) with mpmath's
+"""Derive the polynomial coefficients of fa_math.h (exp, expm1, tanh, log1p, erfc) with mpmath's
 Chebyshev fit (near-minimax), at 40 digits. Needs mpmath (a tool-time dependency only).
 
     python3 tools/mathcheck/fit_coeffs.py
@@ -10,6 +10,12 @@ import mpmath as mp
 mp.mp.dps = 40
 LN2_2 = mp.log(2) / 2
 S_MAX = (mp.sqrt(2) - 1) / (mp.sqrt(2) + 1)   # |s| bound of log1p's s = f / (2 + f)
+
+
+def exp_tail(r):        # e^r = 1 + r + r^2 * P(r)
+    if abs(r) < mp.mpf("1e-8"):
+        return mp.mpf(1) / 2 + r / 6 + r * r / 24
+    return (mp.exp(r) - 1 - r) / r**2
 
 
 def expm1_tail(r):      # expm1(r) = r + r^2/2 + r^3 * P(r)
@@ -58,6 +64,7 @@ def gelu_tail_kernel(L):  # Phi(-a) e^(a^2/2) = erfcx(a/sqrt2)/2 = H(Y) / (a + L
 
 
 FITS = [
+    ("exp f32", exp_tail, [-LN2_2, LN2_2], 5),
     ("expm1 f32", expm1_tail, [-LN2_2, LN2_2], 5),
     ("expm1 f64", expm1_tail, [-LN2_2, LN2_2], 10),
     ("tanh f32", tanh_tail, [0, mp.mpf("0.5625") ** 2], 6),

@@ -38,7 +38,7 @@ static inline T FA_PT(sigmoid, forward)(T x, const T *p)
 static inline T FA_PT(sigmoid, derivative)(T x, const T *p)
 {
     (void)p;
-    T e = FA_M(exp)(-FA_ABS(x));
+    T e = FA_M(expneg)(FA_ABS(x));
     T q = (T)1 + e;
     return e / (q * q);
 }

@@ -56,6 +56,13 @@ static inline T FA_PT(smooth, flush)(T x)
     return FA_ABS(x) < FA_SM_TINY ? FA_M(signzero)(x) : x;
 }
 
+/* e = es 2^-64 where it counts next to 1 (e > 2^-104 float, 2^-564 double), else 0: for 1 + e and
+ * x dv e (|x dv| <= 3 |v| there), cheaper than the exact unscaling */
+static inline T FA_PT(sig, small)(T es)
+{
+    return FA_M(keepif)(es, es >= (T)(sizeof(T) == 4 ? 0x1p-40 : 0x1p-500)) * (T)0x1p-64;
+}
+
 /* ---------------------------------------------------------------- tanh */
 /* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| (no cancellation where tanh rounds to
  * +-1); from the output: (1 - y)(1 + y). */
@@ -67,11 +74,8 @@ static inline T FA_PT(tanh, forward)(T x, const T *p)
 static inline T FA_PT(tanh, derivative)(T x, const T *p)
 {
     (void)p;
-    T ax = FA_ABS(x);
-    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
-    T es = FA_M(exp_s64)(-2 * ax, 0);
-    T e = FA_M(unscale64)(es);
-    T q = 1 + e;
+    T es = FA_M(expneg_s64)(2 * FA_ABS(x), 0);
+    T q = 1 + FA_PT(sig, small)(es);
     return FA_M(unscale64)((4 * es) / (q * q));
 }
 static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
@@ -99,8 +103,7 @@ static inline T FA_PT(elu, forward)(T x, const T *p)
 }
 static inline T FA_PT(elu, derivative)(T x, const T *p)
 {
-    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    T d = FA_M(unscale64)(p[0] * FA_M(exp_s64)(xc, 0)); /* computed before the select: GCC
+    T d = FA_M(unscale64)(p[0] * FA_M(expneg_s64)(-x, 0)); /* computed before the select: GCC
                                                           otherwise builds a slower, assisting
                                                           form for the fused backward */
     return x > 0 ? (T)1 : d;
@@ -118,7 +121,7 @@ static inline T FA_PT(celu, forward)(T x, const T *p)
 }
 static inline T FA_PT(celu, derivative)(T x, const T *p)
 {
-    return x > 0 ? (T)1 : FA_M(exp)(x / p[0]);
+    return x > 0 ? (T)1 : FA_M(expneg)(-x / p[0]);
 }
 
 /* selu(x) = lambda x for x > 0, lambda alpha (e^x - 1) otherwise; selu'(x) = lambda or
@@ -136,8 +139,7 @@ static inline T FA_PT(selu, forward)(T x, const T *p)
 static inline T FA_PT(selu, derivative)(T x, const T *p)
 {
     (void)p;
-    T xc = x < -FA_SM_VMAX ? -FA_SM_VMAX : x;
-    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(exp_s64)(xc, 0));
+    T neg = FA_M(unscale64)(FA_SM_HI(FA_SELU_LA) * FA_M(expneg_s64)(-x, 0));
     return x > 0 ? FA_SM_HI(FA_SELU_LAMBDA) : neg;
 }
 static inline T FA_PT(selu, derivative_output)(T y, const T *p)
@@ -159,12 +161,9 @@ typedef struct {
 static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 {
     FA_PT(sig, parts) s;
-    T big = FA_ABS(vh) > FA_SM_VMAX ? (T)1 : (T)0;
-    T h = big > 0 ? -FA_SM_VMAX : -FA_ABS(vh);
-    T l = big > 0 ? (T)0 : (vh >= 0 ? -vl : vl);
-    s.es = FA_M(exp_s64)(h, l);
+    s.es = FA_M(expneg_s64)(FA_ABS(vh), vh >= 0 ? vl : -vl);
     s.e = FA_M(unscale64)(s.es);
-    s.q = 1 + s.e;
+    s.q = 1 + FA_PT(sig, small)(s.es);
     return s;
 }
 
@@ -175,12 +174,12 @@ static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
     return vh >= 0 ? r : neg;
 }
 
-/* pos: (1 + xd e / q) / q; neg: e (1 + xd / q) / q (scaled), with two divisions for both */
+/* pos: (q + xd e) / q^2; neg: e (q + xd) / q^2 (scaled), with one division for both */
 static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
 {
     T xd = xc * dv;
-    T b = 1 + (vh >= 0 ? xd * s.e : xd) / s.q;
-    T r = (vh >= 0 ? b : s.es * b) / s.q;
+    T b = s.q + (vh >= 0 ? xd * FA_PT(sig, small)(s.es) : xd);
+    T r = (vh >= 0 ? b : s.es * b) / (s.q * s.q);
     T neg = FA_M(unscale64)(r);
     return vh >= 0 ? r : neg;
 }
@@ -219,16 +218,31 @@ static inline T FA_PT(swish_core, derivative)(T x, T bh, T bl)
     return FA_PT(sig, times_derivative)(xc, bh, vh, FA_PT(sig, split)(vh, vl));
 }
 
-/* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0. */
+/* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0.
+ * v = x is exact: no split product. */
+static inline FA_PT(sig, parts) FA_PT(silu, split)(T x)
+{
+    FA_PT(sig, parts) s;
+    s.es = FA_M(expneg_s64)(FA_ABS(x), 0);
+    s.e = FA_M(unscale64)(s.es);
+    s.q = 1 + FA_PT(sig, small)(s.es);
+    return s;
+}
 static inline T FA_PT(silu, forward)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, forward)(x, 1, 0);
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = xf < -(T)0x1p60 ? -(T)0x1p60 : xf; /* x e^x: -inf gives -0, not NaN */
+    return FA_PT(sig, times)(xf, xc, xf, FA_PT(silu, split)(xf));
 }
 static inline T FA_PT(silu, derivative)(T x, const T *p)
 {
     (void)p;
-    return FA_PT(swish_core, derivative)(x, 1, 0);
+    T xf = FA_PT(smooth, flush)(x);
+    T xc = FA_PT(sig, clamp)(xf);
+    T v = xc;
+    xc = FA_ABS(v) > FA_SM_VMAX ? (T)0 : xc; /* x e -> 0 in the saturated range */
+    return FA_PT(sig, times_derivative)(xc, 1, v, FA_PT(silu, split)(v));
 }
 
 /* swish(x) = x sigmoid(beta x), p[0] = beta (b x formed exactly). */
@@ -332,8 +346,8 @@ static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
     g.small = g.xc < 0 ? -g.small : g.small;
     T hi, lo;
     FA_M(mul_exact)(a, a, &hi, &lo);
-    g.es = FA_M(exp_s64)((T)-0.5 * hi, (T)-0.5 * lo);
-    g.e = FA_M(unscale64)(g.es);
+    g.es = FA_M(expneg_s64)((T)0.5 * hi, (T)0.5 * lo);
+    g.e = FA_PT(sig, small)(g.es); /* only next to 1 */
     g.t = FA_M(phix_pos)(a);
     return g;
 }
@@ -372,10 +386,8 @@ static inline T FA_PT(mish, forward)(T x, const T *p)
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
-    T ax = FA_ABS(xc);
-    ax = ax > FA_SM_VMAX ? FA_SM_VMAX : ax;
-    T es = FA_M(exp_s64)(-ax, 0);
-    T e = FA_M(unscale64)(es);
+    T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
+    T e = FA_PT(sig, small)(es); /* only next to 1 or 2 */
     T m = e + 2;
     T neg = FA_M(unscale64)((xc * (es * m)) / (e * m + 2));
     T n2 = 1 + 2 * e;
@@ -388,9 +400,8 @@ static inline T FA_PT(mish, derivative)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     xc = xc > FA_SM_VMAX ? FA_SM_VMAX : xc;
-    T ax = FA_ABS(xc);
-    T es = FA_M(exp_s64)(-ax, 0);
-    T e = FA_M(unscale64)(es);
+    T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
+    T e = FA_PT(sig, small)(es); /* only next to 1 or 2 */
     /* x <= 0: e [m / (n + 2) + 4 x (n + 1) / ((n + 2)^2 (1 + e))], m = e + 2, n = e m */
     T m = e + 2;
     T n = e * m;
@@ -413,7 +424,7 @@ static inline T FA_PT(softplus, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
     T v = p[0] * xf;
-    T l = FA_M(log1p_unit)(FA_M(exp)(-FA_ABS(v))); /* argument in [0, 1] */
+    T l = FA_M(log1p_unit)(FA_M(expneg)(FA_ABS(v))); /* argument in [0, 1] */
     T s = ((v > 0 ? v : (T)0) + l) * ((T)1 / p[0]); /* 1/beta: hoisted, exact for beta = 1 */
     return v > p[1] ? x : s;
 }

@@ -14,17 +14,20 @@
  *
  * function           formula              specials                          max error f32 / f64
  * fa_exp_*(x)        e^x                  +inf->inf, -inf->0, NaN->NaN      1 ULP / 1 ULP
+ * fa_expneg_*(u)     e^-u, u >= 0         +inf->0, NaN->NaN                 1 ULP / 1 ULP
  * fa_sigmoid_*(x)    1 / (1 + e^-x)       +inf->1, -inf->0                  2 ULP / 2 ULP
  * fa_expm1_*(x)      e^x - 1              +inf->inf, -inf->-1, +-0 kept     1 ULP / 2 ULP
  * fa_log1p_*(x)      log(1 + x)           -1->-inf, x<-1->NaN, +inf->inf    2 ULP / 2 ULP
- * fa_tanh_*(x)       tanh x               +-inf->+-1, +-0 kept              1 ULP / 1 ULP
+ * fa_tanh_*(x)       tanh x               +-inf->+-1, +-0 kept              2 ULP / 1 ULP
  * fa_erfc_*(x)       erfc x               +inf->0, -inf->2                  4 ULP / 4 ULP
  * f32: every one of the 2^32 inputs against double libm; f64: 2e7 random inputs (random bit
  * patterns and uniform draws over the function's range) against long-double libm; both by
  * tools/mathcheck/run.sh (AVX2 build; every ISA level gives the same bits). NaN in gives NaN out
  * everywhere.
  * Building blocks (their accuracy is asserted through the activations' tests):
- * fa_exp_hilo e^(x+lo); fa_exp_s64 e^(x+lo) 2^64; fa_unscale64; fa_mul_exact (Dekker product);
+ * fa_exp_hilo e^(x+lo); fa_exp_poly (e^r on |r| <= ln2/2); fa_exp_s64 e^(x+lo) 2^64;
+ * fa_expneg_s64 e^-(u+lo) 2^64 for u >= 0; fa_unscale64; fa_keepif (a select by bit mask);
+ * fa_mul_exact (Dekker product);
  * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
  * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
  * from tools/mathcheck/fit_coeffs.py.
@@ -61,13 +64,28 @@ static inline double fa_from_bits_f64(uint64_t u)
 }
 
 /* e^(x + xlo) for a small correction |xlo| <= ulp(x) (added to the reduced argument); e^x,
- * float, is fa_exp_f32(x) = fa_exp_hilo_f32(x, 0). n = round(x log2 e) by the magic-bias add;
- * r = x - n ln2 with ln2 in two parts
- * (n ln2_hi is exact: n has <= 8 bits, ln2_hi 9); e^r by Cephes' degree-6 polynomial on
- * |r| <= ln2/2; 2^n applied as 2^(n-k) * 2^k with k = +-64 so both factors are normal. */
+ * float, is fa_exp_f32(x) = fa_exp_hilo_f32(x, -0) (adding -0 is free). n = round(x log2 e) by
+ * the magic-bias add; r = x - n ln2 with ln2 in two parts (n ln2_hi is exact: n has <= 8 bits,
+ * ln2_hi 9); e^r = 1 + r + r^2 P(r), P of degree 4 on |r| <= ln2/2 (FA_EXP_P, fitted by
+ * tools/mathcheck/fit_coeffs.py); 2^n added to the exponent bits of e^r (exact: every result
+ * kept is normal); above the overflow threshold inf (NaN for NaN), below the smallest normal 0,
+ * both selected on the result, so no lane ever multiplies by a meaningless scale. */
+#define FA_EXP_P4 1.39261761199e-3f
+#define FA_EXP_P3 8.36317307451e-3f
+#define FA_EXP_P2 4.16665546621e-2f
+#define FA_EXP_P1 1.66665770256e-1f
+static inline float fa_exp_poly_f32(float r)
+{
+    float p = FA_EXP_P4;
+    p = p * r + FA_EXP_P3;
+    p = p * r + FA_EXP_P2;
+    p = p * r + FA_EXP_P1;
+    p = p * r + 0.5f;
+    return p * (r * r) + r + 1.0f;
+}
 static inline float fa_exp_hilo_f32(float x, float xlo)
 {
-    const float hi = 88.8f, lo = -87.33654022216797f; /* lo: smallest x with e^x >= FLT_MIN */
+    const float hi = 88.7228317f, lo = -87.33654022216797f; /* lo: smallest x, e^x >= FLT_MIN */
     float xc = __builtin_fabsf(x) < 0x1p-30f ? 0.0f : x; /* tiny and subnormal: e^x = 1 */
     xc = xc > hi ? hi : xc;
     xc = xc < lo ? lo : xc;
@@ -77,22 +95,33 @@ static inline float fa_exp_hilo_f32(float x, float xlo)
     float r = xc - kf * 0.693359375f;
     r = r - kf * -2.12194440e-4f;
     r = r + xlo;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * (r * r) + r + 1.0f;
-    float kh = kf > 0.0f ? 64.0f : -64.0f;
-    float t1 = (kf - kh) + magic;
-    uint32_t n1 = fa_bits_f32(t1) - fa_bits_f32(magic);
-    float s1 = fa_from_bits_f32((n1 + 127u) << 23);
-    float s2 = kf > 0.0f ? 0x1p64f : 0x1p-64f;
-    y = (y * s1) * s2;
+    float y = fa_exp_poly_f32(r);
+    /* the low 9 bits of t hold n (two's complement): n << 23 added to the exponent of y */
+    y = fa_from_bits_f32(fa_bits_f32(y) + (fa_bits_f32(t) << 23));
+    y = x <= hi ? y : x * __builtin_inff(); /* inf above hi, NaN for NaN */
     return x < lo ? 0.0f : y;
 }
-static inline float fa_exp_f32(float x) { return fa_exp_hilo_f32(x, 0.0f); }
+static inline float fa_exp_f32(float x) { return fa_exp_hilo_f32(x, -0.0f); }
+
+/* e^-u for u >= 0 (u = +inf gives 0, NaN gives NaN): the core of sigmoid and tanh, cheaper than
+ * fa_exp_f32 (one side only, no clamps). n = round(u log2 e), r = n ln2 - u, e^r as in
+ * fa_exp_hilo_f32, then 2^-n through the exponent bits; 0 where e^-u < FLT_MIN, selected on the
+ * result (the lanes above that, up to inf, may hold any value, but never a subnormal product). */
+static inline float fa_expneg_f32(float u)
+{
+    const float umax = 87.33654022216797f;
+    float uc = u < 0x1p-30f ? 0.0f : u; /* tiny and subnormal: e^-u = 1 */
+    const float magic = 12582912.0f;
+    float t = uc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = kf * 0.693359375f - uc;
+    r = r + kf * -2.12194440e-4f;
+    float y = fa_exp_poly_f32(r);
+    /* times 2^-n, built from t's low 9 bits (n): a product, so NaN stays NaN */
+    float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u - fa_bits_f32(t)) << 23);
+    y = y * s;
+    return u > umax ? 0.0f : y;
+}
 
 /* e^x, double: as the float version with a degree-13 Taylor polynomial (truncation < 2^-58 on
  * |r| <= ln2/2) and fdlibm's two-part ln2 (n ln2_hi exact: n has <= 11 bits, ln2_hi 32). */
@@ -130,12 +159,13 @@ static inline double fa_exp_hilo_f64(double x, double xlo)
     return x < lo ? 0.0 : y;
 }
 static inline double fa_exp_f64(double x) { return fa_exp_hilo_f64(x, 0.0); }
+static inline double fa_expneg_f64(double u) { return fa_exp_f64(-u); }
 
 /* sigmoid(x) = 1 / (1 + e^-x) as e/(1+e) or 1/(1+e) with e = e^-|x|: no overflow, and full
  * relative accuracy in the left tail where 1/(1+e^-x) loses it. */
 static inline float fa_sigmoid_f32(float x)
 {
-    float e = fa_exp_f32(-__builtin_fabsf(x));
+    float e = fa_expneg_f32(__builtin_fabsf(x));
     float num = x >= 0.0f ? 1.0f : e;
     return num / (1.0f + e);
 }
@@ -186,13 +216,7 @@ static inline float fa_exp_s64_f32(float x, float xlo)
     float r = xc - kf * 0.693359375f;
     r = r - kf * -2.12194440e-4f;
     r = r + xlo;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * (r * r) + r + 1.0f;
+    float y = fa_exp_poly_f32(r);
     uint32_t n = fa_bits_f32(t) - fa_bits_f32(magic);
     /* the flush below lo selects the scale (0), not the result: no lane multiplies by a
      * meaningless scale, even if the compiler drops the clamp above */
@@ -229,6 +253,30 @@ static inline double fa_exp_s64_f64(double x, double xlo)
     return y * s;
 }
 
+/* e^-(u + ulo) * 2^64 for u >= 0 (any u: +inf gives 0, NaN NaN; |ulo| <= ulp(u)): fa_exp_s64
+ * for a non-positive argument, as fa_expneg (no clamps; 0 where the result is below the
+ * smallest normal, selected on the result). */
+static inline float fa_expneg_s64_f32(float u, float ulo)
+{
+    const float umax = 131.69794f; /* e^-umax * 2^64 >= FLT_MIN */
+    float uc = u < 0x1p-30f ? 0.0f : u;
+    const float magic = 12582912.0f;
+    float t = uc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = kf * 0.693359375f - uc;
+    r = r + kf * -2.12194440e-4f;
+    r = r - ulo;
+    float y = fa_exp_poly_f32(r);
+    float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u + 64u - fa_bits_f32(t)) << 23);
+    y = y * s;
+    return u > umax ? 0.0f : y;
+}
+static inline double fa_expneg_s64_f64(double u, double ulo)
+{
+    double y = fa_exp_s64_f64(-u, -ulo);
+    return u > 752.757 ? 0.0 : y; /* ulo may be anything there */
+}
+
 /* A zero with x's sign, without arithmetic on x (x may be subnormal). */
 static inline float fa_signzero_f32(float x)
 {
@@ -237,6 +285,17 @@ static inline float fa_signzero_f32(float x)
 static inline double fa_signzero_f64(double x)
 {
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
+}
+
+/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
+ * following product (which would then run in every lane, some to a subnormal: an assist). */
+static inline float fa_keepif_f32(float x, int keep)
+{
+    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
+}
+static inline double fa_keepif_f64(double x, int keep)
+{
+    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
 }
 
 /* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
@@ -453,7 +512,8 @@ static inline double fa_log1p_unit_f64(double x)
 /* ---------------------------------------------------------------- tanh */
 
 /* tanh(x): x + x^3 Q(x^2) for |x| < 0.5625 (Q fitted by tools/mathcheck/fit_coeffs.py), else
- * 1 - 2 / (e^(2|x|) + 1) with x's sign; x for |x| < 2^-12 (2^-27 in double). */
+ * 1 - 2e / (1 + e), e = e^-2|x| (no overflow; double: 1 - 2 / (e^2|x| + 1)), with x's sign;
+ * x for |x| < 2^-12 (2^-27 in double). */
 static inline float fa_tanh_f32(float x)
 {
     float ax = __builtin_fabsf(x);
@@ -469,8 +529,8 @@ static inline float fa_tanh_f32(float x)
     q = q * z + 1.33333220732e-1f;
     q = q * z + -3.33333332839e-1f;
     float small = xs + xs * (z * q);
-    float e = fa_exp_f32(2.0f * ax);
-    float big = 1.0f - 2.0f / (e + 1.0f);
+    float e = fa_expneg_f32(2.0f * ax); /* e^-2|x|: no overflow */
+    float big = 1.0f - (e + e) / (1.0f + e);
     big = fa_from_bits_f32(fa_bits_f32(big) | (fa_bits_f32(x) & 0x80000000u));
     float y = ax < 0.5625f ? small : big;
     return ax < 0x1p-12f ? x : y;
