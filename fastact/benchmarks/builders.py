@@ -234,10 +234,14 @@ def _running_stats_case(spec, threads):
     return _checked(case, impls)
 
 
+CLASSES = 100  # softmax cross-entropy benchmarks: classes per row
+
+
 def _cross_entropy_case(spec, threads):
     logits = _data(spec.shape, spec.dtype, 0) * 3
-    if logits.ndim == 1:
-        logits = logits[None, :]
+    if logits.ndim == 1:  # n elements as a batch of rows of CLASSES logits (one row if fewer)
+        classes = CLASSES if logits.size % CLASSES == 0 else logits.size
+        logits = logits.reshape(-1, classes)
     labels = np.random.default_rng(1).integers(0, logits.shape[1], logits.shape[0])
     forward = spec.direction == "forward"
     case = Case(spec.op, spec.direction, spec.dtype, spec.shape,
