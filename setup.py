@@ -26,7 +26,8 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CSRC = os.path.join("fastact", "_ext", "csrc")
-ISA_SOURCES = [os.path.join(CSRC, f) for f in ("fa_act.c", "fa_norm.c", "fa_special.c")]
+ISA_SOURCES = [os.path.join(CSRC, f) for f in ("fa_act.c", "fa_norm.c", "fa_special.c",
+                                                  "fa_loss_row.c")]
 COMMON_SOURCES = [os.path.join(CSRC, f) for f in ("fa_dispatch.c", "fa_parallel.c",
                                                   "fa_norm_run.c", "fa_special_run.c")]
 COMMON_SOURCES.append(os.path.join(CSRC, "fa_loss.c"))  # losses of the layer API

@@ -69,7 +69,8 @@ int fa_isa_select(int level)
 #define FA_FILL_ALL(isa)                                                                      \
     fa_fill_act_##isa(&t);                                                                    \
     fa_fill_norm_##isa(&t.norm);                                                              \
-    fa_fill_special_##isa(&t.special);
+    fa_fill_special_##isa(&t.special);                                                        \
+    fa_fill_loss_##isa(&t);
     switch (level) {
 #ifdef FA_HAVE_AVX512
     case FA_ISA_AVX512:

@@ -12,6 +12,7 @@
 #define FA_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fa_norm.h"
 #include "fa_special.h"
@@ -68,6 +69,10 @@ typedef void (*fa_unary_fn)(const void *x, void *y, ptrdiff_t n, const double *p
 /* y = f(a, b), e.g. grad_input = grad_output * f'(x) */
 typedef void (*fa_binary_fn)(const void *a, const void *b, void *y, ptrdiff_t n, const double *p);
 
+/* one row of softmax cross-entropy: loss (float64) and gradient times scale (fa_loss_row.c) */
+typedef void (*fa_xent_row_fn)(const void *x, int64_t label, ptrdiff_t c, double scale, void *g,
+                               double *loss);
+
 typedef struct {
     fa_unary_fn forward[FA_NOPS][FA_NDTYPES];
     fa_unary_fn derivative[FA_NOPS][FA_NDTYPES];
@@ -76,6 +81,7 @@ typedef struct {
     fa_binary_fn add[FA_NDTYPES];                      /* the backward roof: y = a + b */
     fa_norm_table norm;
     fa_special_table special;
+    fa_xent_row_fn xent_row[FA_NDTYPES];
 } fa_table;
 
 /* ISA levels, in increasing order. */
@@ -86,6 +92,9 @@ enum fa_isa { FA_ISA_BASELINE = 0, FA_ISA_AVX2 = 1, FA_ISA_AVX512 = 2, FA_NISA }
 void fa_fill_act_baseline(fa_table *t);
 void fa_fill_act_avx2(fa_table *t);
 void fa_fill_act_avx512(fa_table *t);
+void fa_fill_loss_baseline(fa_table *t); /* fa_loss_row.c */
+void fa_fill_loss_avx2(fa_table *t);
+void fa_fill_loss_avx512(fa_table *t);
 
 /* fa_dispatch.c */
 extern fa_table fa_active;                 /* the table in use */
