@@ -172,3 +172,51 @@ def test_softmax_cross_entropy_one_element_and_layouts():
     np.testing.assert_array_equal(grad, ref_grad)
     with pytest.raises(TypeError, match="labels"):
         fastact.softmax_cross_entropy(f, labels.astype(bool))
+
+
+def _xent_cases():
+    """Rows that exercise the kernel's lanes, tails, the 1024-class chunks and long rows."""
+    rng = np.random.default_rng(11)
+    return [(rng.standard_normal((n, c)) * 8, rng.integers(0, c, n))
+            for n, c in [(300, 100), (7, 1), (5, 13), (3, 1024), (3, 1031), (2, 2500)]]
+
+
+def test_softmax_cross_entropy_cpu_levels_identical(cpu_level, threads, dtype):
+    from fastact._ext import _kernels
+    cases = [(x.astype(dtype), labels) for x, labels in _xent_cases()]
+    _kernels.isa_select("baseline")
+    with fastact.num_threads(1):
+        base = [fastact.softmax_cross_entropy(x, labels, reduction="sum") for x, labels in cases]
+    _kernels.isa_select(cpu_level)
+    for (x, labels), (base_loss, base_grad) in zip(cases, base):
+        loss, grad = fastact.softmax_cross_entropy(x, labels, reduction="sum")
+        assert loss == base_loss
+        np.testing.assert_array_equal(grad, base_grad)
+        losses, ref_grad = _ref_xent(x, labels)
+        assert loss == pytest.approx(losses.sum(), rel=1e-12)
+        # the label's softmax - 1 cancels: an absolute error of a few ULP of 1
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   atol=1e-7 if dtype == np.float32 else 1e-15)
+
+
+def test_softmax_cross_entropy_nonfinite_rows(dtype):
+    """Each non-finite pattern, alone in its row, against the float64 definition."""
+    inf, nan = np.inf, np.nan
+    rows = np.array([[0.0, -inf, 1.0, -inf, 2.0, 3.0, 4.0, 5.0, 6.0],   # -inf: softmax 0
+                     [0.0, -inf, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],    # -inf at the label
+                     [0.0, 1.0, 2.0, nan, 3.0, 4.0, 5.0, 6.0, 7.0],     # NaN: all NaN
+                     [0.0, 1.0, inf, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],     # +inf: all NaN
+                     [-inf] * 9,                                        # all -inf: all NaN
+                     [1e30, -1e30, 0.0, -800.0, 1e-40, -1e-40, 0.0, 0.0, 0.0]], dtype)
+    labels = np.array([0, 1, 0, 0, 0, 1])
+    for i in range(len(rows)):
+        loss, grad = fastact.softmax_cross_entropy(rows[i:i + 1], labels[i:i + 1])
+        if i in (2, 3, 4):
+            assert np.isnan(loss) and np.isnan(grad).all()
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            losses, ref_grad = _ref_xent(rows[i:i + 1], labels[i:i + 1])
+        assert loss == pytest.approx(losses[0], rel=1e-12)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-6, atol=1e-300)
+    np.testing.assert_array_equal(fastact.softmax_cross_entropy(rows[:1], [0])[1][0, [1, 3]], 0)
+    assert fastact.softmax_cross_entropy(rows[1:2], [1])[0] == np.inf
