@@ -1,5 +1,7 @@
-/* Losses and reductions for the layer API (compiled once; OpenMP over independent rows or
- * fixed blocks, so results do not depend on the thread count). */
+/* Losses and reductions for the layer API (drivers compiled once; OpenMP over independent rows
+ * or fixed blocks, so results do not depend on the thread count). The softmax cross-entropy row
+ * kernel is compiled per ISA level (fa_loss_row.c, fa_active.xent_row) with explicit lanes, so
+ * results do not depend on the level either. */
 #ifndef FA_LOSS_H
 #define FA_LOSS_H
 
@@ -9,7 +11,7 @@
 /* Softmax cross-entropy of each row of x (n rows of c logits, dtype dt = FA_F32/FA_F64,
  * C-contiguous) against labels[i] in [0, c): loss[i] = logsumexp(x_i) - x_i[labels[i]] (float64),
  * grad_i = (softmax(x_i) - onehot(labels[i])) * scale in x's dtype. Computed in float64 with the
- * row maximum subtracted. Returns 0. */
+ * row maximum subtracted (exp by fa_exp_f64, the sum in 8 fixed lanes). Returns 0. */
 int fa_softmax_xent(int dt, const void *x, const int64_t *labels, ptrdiff_t n, ptrdiff_t c,
                     double scale, void *grad, double *loss, int nthreads);
 
