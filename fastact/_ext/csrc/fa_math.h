@@ -653,8 +653,8 @@ static inline double fa_erf_small_f64(double x)
 static inline float fa_phix_pos_f32(float a)
 {
     double ad = a;
-    double d = ad + 4.0;
-    double y = (ad - 4.0) / d;
+    double rd = 1.0 / (ad + 4.0);
+    double y = (ad - 4.0) * rd;
     double h = -2.10707685649e-07f;
     h = h * y + 2.11504775498e-05f;
     h = h * y + -1.09990259464e-06f;
@@ -668,7 +668,7 @@ static inline float fa_phix_pos_f32(float a)
     h = h * y + 3.87137401170e-01f;
     h = h * y + -6.07896631005e-01f;
     h = h * y + 7.55285130416e-01f;
-    return (float)(h / d);
+    return (float)(h * rd);
 }
 static inline double fa_phix_pos_f64(double a)
 {
