@@ -137,6 +137,22 @@ def test_softplus_threshold_semantics():
     np.testing.assert_array_equal(fastact.softplus_derivative(x[2:]), 1.0)
 
 
+# ---------------------------------------------------------------- known worst points
+# Inputs where a kernel once reached 5 ULP (float32): gelu's Phi(-|x|) e^(x^2/2) evaluated in
+# float, mish's left branch rounded five times. Each is checked with every float32 within
+# 20000 ULP of it, at every CPU level.
+WORST_POINTS = {"gelu": [-1.30671811], "mish": [-3.23502517]}
+
+
+@pytest.mark.parametrize("name", sorted(WORST_POINTS))
+def test_known_worst_points_float32(name, cpu_level):
+    for x0 in WORST_POINTS[name]:
+        bits = np.float32(x0).view(np.uint32).astype(np.int64)
+        x = (bits + np.arange(-20000, 20001)).astype(np.uint32).view(np.float32)
+        assert x[20000] == np.float32(x0)
+        check(name, x, f"float32 near {x0} at {cpu_level}")
+
+
 # ---------------------------------------------------------------- whole-range sweeps
 def _every_kth_float32(k):
     bits = np.arange(0, 2**32, k, dtype=np.uint64).astype(np.uint32)
