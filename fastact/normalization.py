@@ -198,6 +198,15 @@ def _one_value_error(x):
                       f"{tuple(x.shape)}")
 
 
+def _channels(x, axis, weight, bias):
+    """(channel axis, C, weight, bias as float64 (C,) vectors or None) of a BatchNorm call."""
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis (the channel axis)")
+    ax = _axis(axis, x.ndim)
+    C = x.shape[ax]
+    return ax, C, _channel_vector(weight, "weight", C), _channel_vector(bias, "bias", C)
+
+
 def batch_norm(x, weight=None, bias=None, running_mean=None, running_var=None, training=True,
                momentum=0.1, eps=1e-5, axis=1, activation=None, out=None):
     """Batch normalization over every axis except `axis`, optionally fused with an activation.
@@ -231,12 +240,7 @@ def batch_norm(x, weight=None, bias=None, running_mean=None, running_var=None, t
     x, rdtype, cdtype = _prepare(x)
     act = _activation(activation)
     eps = _number("eps", eps, 0.0)
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (the channel axis)")
-    ax = _axis(axis, x.ndim)
-    C = x.shape[ax]
-    w = _channel_vector(weight, "weight", C)
-    b = _channel_vector(bias, "bias", C)
+    ax, C, w, b = _channels(x, axis, weight, bias)
     rm = _running(running_mean, "running_mean", C)
     rv = _running(running_var, "running_var", C)
     if (rm is None) != (rv is None):
@@ -306,12 +310,7 @@ def batch_norm_backward(grad_output, x, weight, save_mean, save_invstd, axis=1, 
     rdtype = _arrays.result_dtype((g, "grad_output"), (x, "x"))
     cdtype = _arrays.compute_dtype(rdtype)
     act = _activation(activation)
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis (the channel axis)")
-    ax = _axis(axis, x.ndim)
-    C = x.shape[ax]
-    w = _channel_vector(weight, "weight", C)
-    b = _channel_vector(bias, "bias", C)
+    ax, C, w, b = _channels(x, axis, weight, bias)
     mean = _channel_vector(save_mean, "save_mean", C)
     invstd = _channel_vector(save_invstd, "save_invstd", C)
     if mean is None or invstd is None:
