@@ -447,7 +447,6 @@ static void pass_run(const fa_pass *q, ptrdiff_t total, int nthreads)
 }
 
 /* ---------------------------------------------------------------- statistics */
-/* Per-channel (count, mean, m2) into st[3 * C]. */
 /* Column mode: work item `it` (segment, column block) of the statistics */
 static void col_stats_item(const fa_plan *p, const char *x, double *parts, double *work,
                            ptrdiff_t it)
@@ -460,6 +459,7 @@ static void col_stats_item(const fa_plan *p, const char *x, double *parts, doubl
                                     part + p->wp + c0, work);
 }
 
+/* Per-channel (count, mean, m2) into st[3 * C]. */
 static int stats_all(const fa_plan *p, const char *x, double *st, int nthreads)
 {
     ptrdiff_t C = p->C, nseg = p->nseg;
