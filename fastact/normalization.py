@@ -560,6 +560,7 @@ class RunningStats:
         self._count = 0
         self._mean = np.zeros(self.num_features, self.dtype)
         self._m2 = np.zeros(self.num_features, self.dtype)
+        self._shapes = {}  # batch shape -> (outer, C, inner, n), C-contiguous layouts seen
 
     @staticmethod
     def _check_axis(axis):
@@ -637,15 +638,28 @@ class RunningStats:
         self._m2[...] = new_m2
 
     def update(self, batch):
-        """Add a batch (any real dtype; the features along the non-reduced axes); returns self."""
+        """Add a batch (any real dtype; the features along the non-reduced axes); returns self.
+
+        One compiled call computes the batch statistics and merges them into the state."""
+        # fast path: a C-contiguous float32/float64 ndarray of a shape validated before
+        if type(batch) is np.ndarray:
+            layout = self._shapes.get(batch.shape)
+            if layout is not None and _kernels.norm_stats_merge(
+                    batch, layout[0], layout[1], layout[2], self._count, self._mean, self._m2):
+                self._count += layout[3]
+                return self
         x = _arrays.as_input(batch, "batch")
         transposed, (outer, C, inner) = self._layout(x, "batch")
         n = outer * inner
         if n == 0:
             return self
+        if not transposed:
+            if len(self._shapes) >= 16:
+                self._shapes.clear()
+            self._shapes[x.shape] = (outer, C, inner, n)
         xw = _work(x, _arrays.compute_dtype(_arrays.result_dtype((x, "batch"))), transposed)
-        mean, m2 = _kernels.norm_stats(xw, outer, C, inner)
-        self._absorb(n, mean, m2)
+        _kernels.norm_stats_merge(xw, outer, C, inner, self._count, self._mean, self._m2)
+        self._count += n
         return self
 
     def merge(self, other):

@@ -129,6 +129,27 @@ def test_float32_state():
         fastact.RunningStats(3, dtype=np.int32)
 
 
+@pytest.mark.parametrize("state_dtype", [np.float64, np.float32])
+def test_batches_of_one_shape_in_any_dtype_and_layout(state_dtype):
+    # the second and later batches of a shape take update's fast path; every dtype and
+    # layout of that shape must still be accepted (or converted) and counted once
+    x = dataset((40, 6))
+    batches = [x[:10], x[10:20].astype(np.float32), x[20:30].astype(np.float16),
+               np.asfortranarray(x[30:40]), x[40:40]]
+    rs = fastact.RunningStats(6, dtype=state_dtype)
+    for b in batches:
+        rs.update(b)
+    ref = np.concatenate([np.asarray(b, np.float64) for b in batches])
+    mean, m2, count = two_pass(ref, 0)
+    assert rs.count == count == 40
+    rtol = 1e-5 if state_dtype == np.float32 else 1e-12  # float32: rounded every update
+    np.testing.assert_allclose(rs.mean, mean, rtol=rtol)
+    np.testing.assert_allclose(rs.var(), m2 / count, rtol=rtol)
+    with pytest.raises(ValueError, match="features"):
+        rs.update(np.ones((10, 7)))   # a new shape is validated again
+    assert rs.count == 40
+
+
 def test_bad_arguments():
     rs = fastact.RunningStats(3)
     with pytest.raises(ValueError, match=r"batch has 4 features along axes \[1\]"):

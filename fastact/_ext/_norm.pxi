@@ -6,6 +6,9 @@
 cdef extern from "fa_norm.h" nogil:
     int fa_norm_stats(int dt, const void *x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,
                       double *mean, double *m2, int nthreads)
+    int fa_norm_stats_merge(int dt, const void *x, Py_ssize_t outer, Py_ssize_t C,
+                            Py_ssize_t inner, int sdt, double count, void *mean, void *m2,
+                            int nthreads)
     int fa_norm_apply(int dt, const void *x, void *y, Py_ssize_t outer, Py_ssize_t C,
                       Py_ssize_t inner, const double *center, const double *scale,
                       const double *shift, const double *act, int nthreads)
@@ -91,6 +94,29 @@ def norm_stats(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner):
                            <double *>p_m2, nt)
     _check_rc(rc)
     return mean, m2
+
+
+def norm_stats_merge(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,
+                     double count, cnp.ndarray mean, cnp.ndarray m2):
+    """Merge the statistics of x viewed as (outer, C, inner) into the state (count, mean, m2)
+    in place (Chan; mean and m2 float32 or float64 vectors of C). Returns False, changing
+    nothing, when x is not a native float32/float64 C-contiguous aligned array of that size."""
+    cdef int dt = _dtype_index(x)
+    cdef int sdt = _dtype_index(mean)
+    cdef int nt, rc
+    if dt < 0 or not _plain(x) or cnp.PyArray_SIZE(x) != outer * C * inner:
+        return False
+    if sdt < 0 or _dtype_index(m2) != sdt or not (_plain(mean) and _plain(m2)) \
+            or cnp.PyArray_SIZE(mean) != C or cnp.PyArray_SIZE(m2) != C:
+        raise RuntimeError("norm_stats_merge: state arrays not prepared")
+    nt = _effective_threads()
+    cdef void *p_x = _ptr(x)
+    cdef void *p_mean = _ptr(mean)
+    cdef void *p_m2 = _ptr(m2)
+    with nogil:
+        rc = fa_norm_stats_merge(dt, p_x, outer, C, inner, sdt, count, p_mean, p_m2, nt)
+    _check_rc(rc)
+    return True
 
 
 def norm_apply(cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,

@@ -37,6 +37,14 @@ def _copy_roof(x):
     return lambda: _kernels.unary(_kernels.FORWARD, _COPY, x, dst)
 
 
+def _numpy_copy_roof(x):
+    """The copy a user calls on a batch, np.copyto(dst, x): a numpy call with its own call
+    overhead (the RunningStats target compares a Python method with it; the bare C copy of
+    ``_copy_roof`` takes 0.1 µs at 1e3 elements, less than any Python call)."""
+    dst = np.empty_like(x)
+    return lambda: np.copyto(dst, x)
+
+
 def _add_roof(a, b):
     dst = np.empty_like(a)
     return lambda: _kernels.binary(_kernels.ADD, -1, a, b, dst)
@@ -218,8 +226,7 @@ def _group_norm_case(spec, threads):
 def _running_stats_case(spec, threads):
     batch = _data(spec.shape, spec.dtype, 0) + 100.0
     features = spec.shape[-1] if len(spec.shape) > 1 else 1
-    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, roof_factor=0.5,
-                roof_label="1 stream")
+    case = Case(spec.op, spec.direction, spec.dtype, spec.shape, roof_label="np.copyto")
     impls = {}
     cls = getattr(fastact, "RunningStats", None)
     if cls is None:
@@ -230,7 +237,7 @@ def _running_stats_case(spec, threads):
     state = {"count": 0, "mean": np.zeros(features), "m2": np.zeros(features)}
     b2 = batch if len(spec.shape) > 1 else batch[:, None]
     impls["numpy"] = lambda: baselines.running_stats_update(state, b2)
-    impls["roof"] = _copy_roof(batch)
+    impls["roof"] = _numpy_copy_roof(batch)
     return _checked(case, impls)
 
 

@@ -124,8 +124,9 @@ def text_table(table_rows):
 LEGEND = ("times are medians over interleaved repeats after warm-up; ±IQR = interquartile "
           "range / median of fastact's samples; np/fa and torch/fa = speedup of fastact; roof "
           "= fastact's parallel copy (forward) or a + b (elementwise backward) of the same size "
-          "with the same threads, or N streams = N/2 copies (normalization); fa/roof = fastact "
-          "time / roof time")
+          "with the same threads, or N streams = N/2 copies (normalization), or np.copyto(dst, "
+          "batch) (running_stats: a user's copy of the batch, numpy call included); fa/roof = "
+          "fastact time / roof time")
 
 
 def markdown_table(table_rows, header, command=None):

@@ -116,6 +116,11 @@ static inline void fa_chan_merge(double na, double *ma, double *m2a, double nb, 
 /* mean, m2 per channel over outer * inner elements (NaN when that count is 0) */
 int fa_norm_stats(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                   double *mean, double *m2, int nthreads);
+/* RunningStats.update: the statistics of x (nb = outer * inner values per channel) merged with
+ * fa_chan_merge into a state of `count` values per channel and mean[C], m2[C] of dtype sdt,
+ * updated in place (count 0: the state becomes the batch's). Nothing changes when nb is 0. */
+int fa_norm_stats_merge(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
+                        int sdt, double count, void *mean, void *m2, int nthreads);
 /* y = act(((x - center) * scale) + shift) per channel */
 int fa_norm_apply(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                   const double *center, const double *scale, const double *shift,

@@ -471,6 +471,10 @@ static void FN(ln_stats_apply)(const void *xsv, ptrdiff_t n, double *res, const 
  * The sums take four T terms per lane at a time into float64 lanes (a four-term T sum rounds
  * like its terms do; a quarter of the conversions). */
 
+/* Elements of T per cache line; elements per prefetch chunk of the pair loop */
+#define FA_LN_LINE (64 / (ptrdiff_t)sizeof(T))
+#define FA_LN_CHUNK (4 * FA_LN_LINE)
+
 /* The sums' lanes over elements [i, i + 4L) of one row */
 #define FA_LN_SUMS4(dy, x, w, i, mh, ml, a1, a2)                                              \
     _Pragma("omp simd") for (int j = 0; j < L; j++)                                           \
@@ -523,7 +527,7 @@ static inline FN(ln_coef) FN(ln_finish)(double *a1, double *a2, ptrdiff_t n, dou
 /* The coefficients of row r */
 static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
                                      const T *restrict w, ptrdiff_t n, double mean,
-                                     double invstd)
+                                     double invstd, T *pw)
 {
     double a1[L], a2[L];
     T mh, ml;
@@ -531,8 +535,12 @@ static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
     for (int j = 0; j < L; j++)
         a1[j] = a2[j] = 0.0;
     FN(ln_split)(mean, &mh, &ml);
-    for (i = 0; i + 4 * L <= n; i += 4 * L)
+    for (i = 0; i + 4 * L <= n; i += 4 * L) {
+        if (pw)
+            for (ptrdiff_t q = 0; q < 4 * L; q += FA_LN_LINE)
+                __builtin_prefetch(pw + i + q, 1, 3);
         FA_LN_SUMS4(dy, x, w, i, mh, ml, a1, a2)
+    }
     FN(ln_sums_tail)(dy, x, w, i, n, mh, ml, a1, a2);
     return FN(ln_finish)(a1, a2, n, invstd, mh, ml);
 }
@@ -542,7 +550,24 @@ static inline FN(ln_coef) FN(ln_row)(const T *restrict dy, const T *restrict x,
  * gb[i] += sum of dy. Rows in pairs: the sums of both rows (reads dy, x), then one loop writes
  * both rows' dx (the rows again, from the cache) and adds the pair's gw and gb terms, summed in
  * T (one more rounding of the order of the terms' own), to the float64 sums: half the float64
- * read-modify-write traffic of a row at a time. */
+ * read-modify-write traffic of a row at a time. Each row is one 4 KB page at D = 1024, where
+ * the hardware prefetchers stop, so the next pair is prefetched by hand: its dx lines while
+ * the sums read this pair, its dy and x lines while this pair's dx is written (the reads and
+ * the writes then overlap: 2.3 -> 1.65 ms at (4096, 1024), 1 thread). Prefetches change no
+ * value. */
+
+/* dx of rows 0 and 1 of a pair over [t0, t1), and the pair's gw and gb terms */
+#define FA_LN_PAIR(t0, t1)                                                                    \
+    _Pragma("omp simd") for (ptrdiff_t t = (t0); t < (t1); t++)                              \
+    {                                                                                         \
+        T wt = w[t], a0 = g0[t], a1 = g1[t];                                                  \
+        T d0 = (x0[t] - c0.mh) - c0.ml, d1 = (x1[t] - c1.mh) - c1.ml;                         \
+        o0[t] = ((a0 * wt) * c0.k + d0 * c0.q) + c0.r;                                        \
+        o1[t] = ((a1 * wt) * c1.k + d1 * c1.q) + c1.r;                                        \
+        gw[t] += (double)(a0 * (d0 * c0.k) + a1 * (d1 * c1.k));                               \
+        gb[t] += (double)(a0 + a1);                                                           \
+    }
+
 static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr, ptrdiff_t n,
                        const double *mean, const double *invstd, const void *wv,
                        double *restrict gw, double *restrict gb)
@@ -555,22 +580,27 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
     for (; r + 2 <= nr; r += 2) {
         const T *g0 = dy + r * n, *g1 = g0 + n, *x0 = x + r * n, *x1 = x0 + n;
         T *o0 = dx + r * n, *o1 = o0 + n;
-        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
-        FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1]);
-        _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
-        {
-            T wt = w[t], a0 = g0[t], a1 = g1[t];
-            T d0 = (x0[t] - c0.mh) - c0.ml, d1 = (x1[t] - c1.mh) - c1.ml;
-            o0[t] = ((a0 * wt) * c0.k + d0 * c0.q) + c0.r;
-            o1[t] = ((a1 * wt) * c1.k + d1 * c1.q) + c1.r;
-            gw[t] += (double)(a0 * (d0 * c0.k) + a1 * (d1 * c1.k));
-            gb[t] += (double)(a0 + a1);
-        }
+        const int next = r + 4 <= nr;
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r], next ? o0 + 2 * n : NULL);
+        FN(ln_coef) c1 = FN(ln_row)(g1, x1, w, n, mean[r + 1], invstd[r + 1],
+                                    next ? o1 + 2 * n : NULL);
+        ptrdiff_t t0 = 0;
+        if (next)
+            for (; t0 + FA_LN_CHUNK <= n; t0 += FA_LN_CHUNK) {
+                for (ptrdiff_t q = t0; q < t0 + FA_LN_CHUNK; q += FA_LN_LINE) {
+                    __builtin_prefetch(g0 + 2 * n + q, 0, 3);
+                    __builtin_prefetch(g1 + 2 * n + q, 0, 3);
+                    __builtin_prefetch(x0 + 2 * n + q, 0, 3);
+                    __builtin_prefetch(x1 + 2 * n + q, 0, 3);
+                }
+                FA_LN_PAIR(t0, t0 + FA_LN_CHUNK)
+            }
+        FA_LN_PAIR(t0, n)
     }
     if (r < nr) {
         const T *g0 = dy + r * n, *x0 = x + r * n;
         T *o0 = dx + r * n;
-        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r]);
+        FN(ln_coef) c0 = FN(ln_row)(g0, x0, w, n, mean[r], invstd[r], NULL);
         _Pragma("omp simd") for (ptrdiff_t t = 0; t < n; t++)
         {
             T a0 = g0[t];
@@ -583,6 +613,9 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
 }
 
 #undef FA_LN_SUMS4
+#undef FA_LN_PAIR
+#undef FA_LN_CHUNK
+#undef FA_LN_LINE
 #undef L
 #undef FA_BWD_ELEM
 #undef FA_COL_APPLY_SPAN
