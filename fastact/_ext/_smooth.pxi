@@ -53,11 +53,18 @@ def swish_backward_raw(int op, cnp.ndarray g, cnp.ndarray x, cnp.ndarray y, doub
     return _swish_backward_go(op, g, x, y, beta)
 
 
+cdef extern from "numpy/arrayobject.h":
+    object PyArray_Scalar(void *data, cnp.dtype descr, object base)
+
+
 def swish_backward_plain(int op, g, x, out, double beta):
-    """(grad_input, grad_beta) for plain arrays (native float, C-contiguous, one shape, out
-    absent or exactly right); None when the call needs the general path."""
+    """(grad_input, grad_beta as a numpy scalar of its dtype) for plain arrays (native float,
+    C-contiguous, one shape, out absent or exactly right); None when the call needs the general
+    path."""
     cdef cnp.ndarray ga
     cdef int dt
+    cdef double total
+    cdef float total32
     if type(g) is not cnp.ndarray:
         return None
     ga = <cnp.ndarray>g
@@ -67,4 +74,8 @@ def swish_backward_plain(int op, g, x, out, double beta):
     res = _fast_out(out, ga, x, dt)
     if res is None:
         return None
-    return res, _swish_backward_go(op, ga, <cnp.ndarray>x, <cnp.ndarray>res, beta)
+    total = _swish_backward_go(op, ga, <cnp.ndarray>x, <cnp.ndarray>res, beta)
+    if dt == FA_F64:
+        return res, PyArray_Scalar(&total, cnp.PyArray_DescrFromType(cnp.NPY_FLOAT64), None)
+    total32 = <float>total
+    return res, PyArray_Scalar(&total32, cnp.PyArray_DescrFromType(cnp.NPY_FLOAT32), None)

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fa_kernels.h"
 #include "fa_math.h"
@@ -13,6 +14,12 @@
 #endif
 
 #define FA_LANES FA_SPECIAL_LANES
+
+/* Vectors of 8 doubles / 8 floats (GCC/Clang vector extensions: lowered to whatever the ISA
+ * level has, so every level computes the same lanes in the same order). */
+typedef double fa_v8d __attribute__((vector_size(64)));
+typedef float fa_v8f __attribute__((vector_size(32)));
+#define FA_EXP_BLOCK 256 /* softmax terms computed per block before they are summed */
 
 /* The lanes of a reduction, summed in a fixed pairwise order. */
 static inline double fa_lanes_sum(double *lane)
