@@ -360,27 +360,28 @@ static double FA_SP(row_exp_sum)(const T *x, T m, T *y, ptrdiff_t K, double *lo)
      * vector registers across the loop instead of memory (a store-to-load round trip per
      * block otherwise lengthens the chain of additions) */
     {
-        fa_v8d s0 = {0, 0, 0, 0, 0, 0, 0, 0}, s1 = s0;
-        T tmp[FA_EXP_BLOCK];
+        fa_v8d s[2] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}};
+        double d[FA_EXP_BLOCK];
         while (i + FA_LANES <= K) {
             /* a block of terms first (independent, vectorized), then its sum */
             ptrdiff_t nb = (K - i) / FA_LANES * FA_LANES;
             nb = nb < FA_EXP_BLOCK ? nb : FA_EXP_BLOCK;
-            T *e = y ? y + i : tmp;
+            if (y) {
 #pragma omp simd
-            for (ptrdiff_t j = 0; j < nb; j++)
-                e[j] = FA_SP(shifted_exp)(x[i + j], m);
-            for (ptrdiff_t j = 0; j < nb; j += FA_LANES) {
-                fa_v8f t0, t1;
-                memcpy(&t0, e + j, sizeof t0);
-                memcpy(&t1, e + j + 8, sizeof t1);
-                s0 += __builtin_convertvector(t0, fa_v8d);
-                s1 += __builtin_convertvector(t1, fa_v8d);
+                for (ptrdiff_t j = 0; j < nb; j++) {
+                    T e = FA_SP(shifted_exp)(x[i + j], m);
+                    y[i + j] = e;
+                    d[j] = (double)e;
+                }
+            } else {
+#pragma omp simd
+                for (ptrdiff_t j = 0; j < nb; j++)
+                    d[j] = (double)FA_SP(shifted_exp)(x[i + j], m);
             }
+            fa_lanes_add16(s, d, nb);
             i += nb;
         }
-        memcpy(lane, &s0, sizeof s0);
-        memcpy(lane + 8, &s1, sizeof s1);
+        memcpy(lane, s, sizeof s);
     }
 #endif
     for (; i + FA_LANES <= K; i += FA_LANES) {
