@@ -275,26 +275,6 @@ def maxout_backward(g, x, out, pieces=2, axis=-1):
 
 
 # ---------------------------------------------------------------- backward from the output y
-def _where_positive(g, y, out, other):
-    return np.multiply(g, np.where(y > 0, 1, other).astype(y.dtype), out=out)
-
-
-def relu_backward_output(g, y, out):
-    return np.multiply(g, y > 0, out=out)
-
-
-def relu6_backward_output(g, y, out):
-    return np.multiply(g, (y > 0) & (y < 6), out=out)
-
-
-def hardtanh_backward_output(g, y, out, min_val=-1.0, max_val=1.0):
-    return np.multiply(g, (y > min_val) & (y < max_val), out=out)
-
-
-def leaky_relu_backward_output(g, y, out, negative_slope=0.01):
-    return _where_positive(g, y, out, negative_slope)
-
-
 def sigmoid_backward_output(g, y, out):
     np.subtract(1, y, out=out)
     out *= y
@@ -307,7 +287,7 @@ def tanh_backward_output(g, y, out):
 
 
 def elu_backward_output(g, y, out, alpha=1.0):
-    return _where_positive(g, y, out, y + alpha)
+    return np.multiply(g, np.where(y > 0, 1, y + alpha).astype(y.dtype), out=out)
 
 
 def selu_backward_output(g, y, out):
@@ -333,10 +313,11 @@ BACKWARD = {f.__name__[:-len("_backward")]: f for f in (
     selu_backward, gelu_tanh_backward, gelu_sigmoid_backward, swish_backward, silu_backward,
     softplus_backward, mish_backward, softmax_backward, log_softmax_backward, maxout_backward)}
 BACKWARD_OUTPUT = {f.__name__[:-len("_backward_output")]: f for f in (
-    relu_backward_output, relu6_backward_output, hardtanh_backward_output,
-    leaky_relu_backward_output, sigmoid_backward_output, tanh_backward_output,
-    elu_backward_output, selu_backward_output, softmax_backward_output,
-    log_softmax_backward_output)}
+    sigmoid_backward_output, tanh_backward_output, elu_backward_output, selu_backward_output,
+    softmax_backward_output, log_softmax_backward_output)}
+# piecewise linear: the same mask on y as on x
+BACKWARD_OUTPUT.update({name: BACKWARD[name] for name in ("relu", "relu6", "hardtanh",
+                                                          "leaky_relu")})
 if _erf is not None:
     FORWARD["gelu"], BACKWARD["gelu"] = gelu, gelu_backward
 
