@@ -10,7 +10,7 @@ import pytest
 
 import fastact
 from fastact import registry
-from fastact.benchmarks import cases, report, targets
+from fastact.benchmarks import cases, peers, report, targets
 from fastact.cli import bench
 
 
@@ -134,6 +134,20 @@ def test_backward_from_output_is_timed_from_the_output():
     assert case.roof_label == "a+b"
     np.testing.assert_allclose(case.impls["fastact"](), case.impls["numpy"](), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_torch_peers_compute_from_the_same_operand(monkeypatch):
+    """A backward from x is compared with ATen's from x, one from output= with ATen's from the
+    output; where ATen has only one of them the other row has no PyTorch peer."""
+    monkeypatch.setattr(peers, "available", lambda: True)
+    out = peers.BACKWARD_OUTPUT
+    for name in ("sigmoid", "tanh", "softmax", "log_softmax"):  # ATen: from the output only
+        assert not peers.has_activation(name, "backward")
+        assert peers.has_activation(name, out)
+    for name in ("relu", "elu", "selu", "leaky_relu", "hardtanh", "relu6"):  # both
+        assert peers.has_activation(name, "backward") and peers.has_activation(name, out)
+    for name in ("gelu", "silu", "prelu"):  # from x only
+        assert peers.has_activation(name, "backward") and not peers.has_activation(name, out)
 
 
 def test_absent_ops_are_marked_missing(monkeypatch):
