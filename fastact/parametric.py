@@ -159,6 +159,10 @@ def prelu(x, weight, axis=1, *, out=None):
         y = _kernels.prelu_scalar(_FORWARD, None, x, out, float(weight))
         if y is not None:
             return y
+    if type(weight) is np.ndarray:
+        y = _kernels.prelu_channels(_FORWARD, None, x, out, weight, axis)
+        if y is not None:
+            return y
     return _prelu(_FORWARD, None, x, weight, axis, out)
 
 
@@ -168,6 +172,10 @@ def prelu_derivative(x, weight, axis=1, *, out=None):
     Same parameters as ``prelu``; returns an ndarray of x's shape."""
     if type(weight) in _SCALARS:
         y = _kernels.prelu_scalar(_DERIVATIVE, None, x, out, float(weight))
+        if y is not None:
+            return y
+    if type(weight) is np.ndarray:
+        y = _kernels.prelu_channels(_DERIVATIVE, None, x, out, weight, axis)
         if y is not None:
             return y
     return _prelu(_DERIVATIVE, None, x, weight, axis, out)
@@ -196,6 +204,10 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
         r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, float(weight))
         if r is not None:
             return r[0], np.array(r[1], np.result_type(weight))
+    if type(weight) is np.ndarray:
+        r = _kernels.prelu_channels(_BACKWARD, grad_output, x, out, weight, axis)
+        if r is not None:
+            return r
     return _prelu(_BACKWARD, grad_output, x, weight, axis, out)
 
 

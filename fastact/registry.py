@@ -7,6 +7,7 @@ automatically; functions written by hand (``gelu``'s modes, ``swish``, ``prelu``
 ...) call :func:`register` from their own module.
 """
 
+import functools
 import inspect
 from dataclasses import dataclass
 
@@ -55,6 +56,26 @@ def register(name, forward, derivative, backward, *, from_output=False,
                             piecewise_linear, *_keyword_params(forward), validate)
 
 
+def _bound_call(fn, skip, params, names):
+    """(callable, positional values) such that callable(*leading, *values, **kw) is
+    fn(*leading, **params, **kw): the values positionally when fn's parameters after the `skip`
+    leading ones are `names` in order (no keyword dict is built per call), else through a
+    partial. (None, ()) for an absent fn."""
+    if fn is None:
+        return None, ()
+    if not params:
+        return fn, ()
+    try:
+        sig = list(inspect.signature(fn).parameters.values())[skip:skip + len(names)]
+    except (TypeError, ValueError):
+        sig = []
+    if len(sig) == len(names) and all(
+            p.name == n and p.kind is p.POSITIONAL_OR_KEYWORD
+            and (n in params or p.default is not p.empty) for p, n in zip(sig, names)):
+        return fn, tuple(params[p.name] if p.name in params else p.default for p in sig)
+    return functools.partial(fn, **params), ()
+
+
 class Activation:
     """An activation bound to its parameters: ``forward(x)``, ``derivative(x)``,
     ``backward(grad_output, x=None, output=None)``, each with ``out=``."""
@@ -65,24 +86,45 @@ class Activation:
         self.params = dict(params)
         self.from_output = entry.from_output
         self.piecewise_linear = entry.piecewise_linear
+        # the public functions with the parameters bound once (a call costs what calling the
+        # function itself costs)
+        names = getattr(entry, "params", ())
+        self._forward, self._fargs = _bound_call(getattr(entry, "forward", None), 1,
+                                                 self.params, names)
+        self._derivative, self._dargs = _bound_call(getattr(entry, "derivative", None), 1,
+                                                    self.params, names)
+        self._backward, self._bargs = _bound_call(getattr(entry, "backward", None), 2,
+                                                  self.params, names)
 
     def forward(self, x, out=None):
         """y = f(x)."""
-        return self._entry.forward(x, **self.params, out=out)
+        a = self._fargs  # spelled out by count: f(*a, out=...) would build a keyword dict
+        if not a:
+            return self._forward(x, out=out)
+        if len(a) == 1:
+            return self._forward(x, a[0], out=out)
+        return self._forward(x, *a, out=out)
 
     def derivative(self, x, out=None):
         """f'(x), elementwise (NotImplementedError where the Jacobian is not diagonal)."""
-        if self._entry.derivative is None:
+        if self._derivative is None:
             raise NotImplementedError(f"{self.name} has no elementwise derivative; use "
                                       f"backward (a Jacobian-vector product)")
-        return self._entry.derivative(x, **self.params, out=out)
+        a = self._dargs
+        if not a:
+            return self._derivative(x, out=out)
+        return self._derivative(x, *a, out=out)
 
     def backward(self, grad_output, x=None, *, output=None, out=None):
         """grad_output * f'(x) (from x, or from output= where the activation allows it)."""
-        kw = dict(self.params)
+        a = self._bargs
         if output is not None:
-            kw["output"] = output
-        return self._entry.backward(grad_output, x, **kw, out=out)
+            return self._backward(grad_output, x, *a, output=output, out=out)
+        if not a:
+            return self._backward(grad_output, x, out=out)
+        if len(a) == 1:
+            return self._backward(grad_output, x, a[0], out=out)
+        return self._backward(grad_output, x, *a, out=out)
 
     __call__ = forward
 

@@ -112,7 +112,11 @@ def swish_backward(grad_output, x, beta=1.0, *, out=None):
     """
     if x is None:
         raise TypeError("swish_backward() needs x")
-    beta = _check_number("beta", beta)
+    if type(beta) is not float or beta != beta:  # a float other than NaN needs no checking
+        beta = _check_number("beta", beta)
+    plain = _kernels.swish_backward_plain(_OP, grad_output, x, out, beta)
+    if plain is not None:
+        return plain
     total = []
 
     def run(g, xa, y):

@@ -10,7 +10,7 @@ import pytest
 
 import fastact
 from fastact import registry
-from fastact.benchmarks import cases, report, targets
+from fastact.benchmarks import cases, peers, report, targets
 from fastact.cli import bench
 
 
@@ -108,7 +108,11 @@ def test_catalog_shapes_and_directions():
     assert {s.direction for s in specs} == set(cases.BN_DIRECTIONS)
     acts = cases.catalog(["relu", "softmax"], sizes=(10**3, 10**6), dtypes=("float32",
                                                                           "float64"))
-    assert len(acts) == 2 * 2 * 2 * 2
+    # relu and softmax take output=: forward, backward and backward (output)
+    assert len(acts) == 2 * 2 * 2 * 3
+    assert {s.direction for s in acts} == {"forward", "backward", "backward (output)"}
+    gelu = cases.catalog(["gelu"], sizes=(10**3,))
+    assert {s.direction for s in gelu} == {"forward", "backward"}
     assert {s.shape for s in acts if s.op == "softmax"} == {(1, 1000), (1000, 1000)}
     fwd = cases.catalog(["relu", "batch_norm"], directions=["forward"])
     assert fwd and all("forward" in s.direction for s in fwd)
@@ -120,6 +124,30 @@ def test_present_op_builds_every_implementation():
     assert case.missing is None and {"fastact", "numpy", "roof"} <= set(case.impls)
     out = case.impls["fastact"]()
     assert np.array_equal(out, np.maximum(case.impls["numpy"](), 0))
+
+
+def test_backward_from_output_is_timed_from_the_output():
+    spec = cases.Spec("activation", "tanh", "backward (output)", "float32", (1000,))
+    assert spec.id == "tanh-backward_output-float32-n1e3"
+    case = spec.build(1)
+    assert case.missing is None and {"fastact", "numpy", "roof"} <= set(case.impls)
+    assert case.roof_label == "a+b"
+    np.testing.assert_allclose(case.impls["fastact"](), case.impls["numpy"](), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_torch_peers_compute_from_the_same_operand(monkeypatch):
+    """A backward from x is compared with ATen's from x, one from output= with ATen's from the
+    output; where ATen has only one of them the other row has no PyTorch peer."""
+    monkeypatch.setattr(peers, "available", lambda: True)
+    out = peers.BACKWARD_OUTPUT
+    for name in ("sigmoid", "tanh", "softmax", "log_softmax"):  # ATen: from the output only
+        assert not peers.has_activation(name, "backward")
+        assert peers.has_activation(name, out)
+    for name in ("relu", "elu", "selu", "leaky_relu", "hardtanh", "relu6"):  # both
+        assert peers.has_activation(name, "backward") and peers.has_activation(name, out)
+    for name in ("gelu", "silu", "prelu"):  # from x only
+        assert peers.has_activation(name, "backward") and not peers.has_activation(name, out)
 
 
 def test_absent_ops_are_marked_missing(monkeypatch):
@@ -370,6 +398,7 @@ def test_tiny_real_run(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "cpu_capability" in out and "thread scaling" in out
     doc = json.loads((tmp_path / "r.json").read_text())
-    assert [r["threads"] for r in doc["results"]] == [1, 2, 1, 2]  # forward, backward
+    # forward, backward, backward (output)
+    assert [r["threads"] for r in doc["results"]] == [1, 2, 1, 2, 1, 2]
     assert all(r["fastact_s"] > 0 for r in doc["results"])
     assert (tmp_path / "r.md").read_text().startswith("Machine: ")

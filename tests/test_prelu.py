@@ -182,12 +182,43 @@ def test_rrelu_eval_is_prelu_with_the_mean_slope(dtype):
             assert_exact(gi, want.astype(dtype), ctx + " backward")
 
 
+@pytest.mark.parametrize("wdtype", [np.float32, np.float64, np.float16, np.int64])
+def test_per_channel_fast_path_agrees_with_the_general_path(dtype, wdtype):
+    """Plain arrays with a 1-D weight take a compiled shortcut; the same call through a
+    non-contiguous view (the general path) gives the same bits and dtypes."""
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((5, 7, 3)) * 3).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    w = (rng.uniform(-0.5, 0.5, 7) * 8).astype(wdtype)
+
+    def general(a):  # a strided view with the same values
+        b = np.empty(a.shape + (2,), a.dtype)[..., 0]
+        b[...] = a
+        return b
+    for axis in (1, -2):
+        assert_bit_identical([[fastact.prelu(x, w, axis=axis)],
+                              [fastact.prelu(general(x), w, axis=axis)]])
+        assert_bit_identical([[fastact.prelu_derivative(x, w, axis=axis)],
+                              [fastact.prelu_derivative(general(x), w, axis=axis)]])
+        fast = fastact.prelu_backward(g, x, w, axis=axis)
+        slow = fastact.prelu_backward(general(g), general(x), w, axis=axis)
+        assert fast[1].dtype == slow[1].dtype and fast[1].shape == (7,)
+        assert_bit_identical([list(fast), list(slow)])
+    out = np.empty_like(x)
+    assert fastact.prelu(x, w, axis=1, out=out) is out
+    gi, _ = fastact.prelu_backward(g, x, w, axis=1, out=g)
+    assert gi is g
+
+
 @pytest.mark.parametrize("call,exc", [
     (lambda: fastact.prelu(np.ones((2, 3)), np.ones(2)), ValueError),
     (lambda: fastact.prelu(np.ones((2, 3)), np.ones((3, 1))), ValueError),
     (lambda: fastact.prelu(np.ones((2, 3)), np.ones(0)), ValueError),
     (lambda: fastact.prelu(np.ones((2, 3)), np.ones(3), axis=2), ValueError),
     (lambda: fastact.prelu(np.ones((2, 3)), np.ones(3), axis="1"), TypeError),
+    (lambda: fastact.prelu(np.ones((2, 3)), np.ones(3), axis=-3), ValueError),
+    (lambda: fastact.prelu_backward(np.ones((2, 3)), np.ones((2, 3)), np.ones(2)), ValueError),
+    (lambda: fastact.prelu_backward(np.ones((2, 2)), np.ones((2, 3)), np.ones(3)), ValueError),
     (lambda: fastact.prelu(np.ones(3), np.ones(3)), ValueError),
     (lambda: fastact.prelu(np.array(1.0), np.ones(3)), ValueError),
     (lambda: fastact.prelu(np.ones(3), 1j), TypeError),

@@ -275,3 +275,85 @@ def softmax_last(int mode, a, b, out):
     else:
         fa_softmax(dt, mode, pa, pb, py, n // K, K, 1, 1, _softmax_grain)
     return ya
+
+
+cdef enum:
+    _PRELU_STACK_SLOPES = 256  # float32 slopes widened to double on the stack up to this many
+
+
+def prelu_channels(int mode, g, x, out, w, axis):
+    """prelu with one slope per channel on plain arrays: x (and g) native float and
+    C-contiguous, w a 1-D native float32/float64 contiguous array of x.shape[axis] > 1 slopes,
+    axis an int in range. y (forward/derivative) or (grad_input, grad_weight of w's dtype);
+    None when the call needs the general path (which also reports every error)."""
+    cdef cnp.ndarray xa, ya, wa, gwa, wbuf, gwf
+    cdef int dt, wt, nd, ax, k, rc = 0, nt = 1
+    cdef Py_ssize_t n, C, outer = 1, inner = 1, c
+    cdef double stack_w[_PRELU_STACK_SLOPES]
+    cdef double *pw
+    cdef double *pgw
+    cdef void *pg
+    cdef void *px
+    cdef void *py
+    if type(x) is not cnp.ndarray or type(w) is not cnp.ndarray or type(axis) is not int:
+        return None
+    xa = <cnp.ndarray>x
+    wa = <cnp.ndarray>w
+    dt = _dtype_index(xa)
+    wt = _dtype_index(wa)
+    nd = cnp.PyArray_NDIM(xa)
+    if dt < 0 or wt < 0 or nd == 0 or not _plain(xa) or not _plain(wa) \
+            or cnp.PyArray_NDIM(wa) != 1 or (mode >= FA_PRELU_BACKWARD) != (g is not None):
+        return None
+    if not -nd <= axis < nd:
+        return None
+    ax = axis % nd
+    C = cnp.PyArray_DIM(xa, ax)
+    if C <= 1 or cnp.PyArray_DIM(wa, 0) != C:
+        return None
+    res = _fast_out(out, xa, g, dt)
+    if res is None:
+        return None
+    ya = <cnp.ndarray>res
+    for k in range(ax):
+        outer *= cnp.PyArray_DIM(xa, k)
+    for k in range(ax + 1, nd):
+        inner *= cnp.PyArray_DIM(xa, k)
+    n = outer * C * inner
+    if mode == FA_PRELU_BACKWARD:
+        gwa = _vec(C)
+        pgw = <double *>cnp.PyArray_DATA(gwa)
+    else:
+        gwa = None
+        pgw = NULL
+    if wt == FA_F64:
+        pw = <double *>cnp.PyArray_DATA(wa)
+        wbuf = None
+    elif C <= _PRELU_STACK_SLOPES:
+        pw = stack_w
+        wbuf = None
+    else:
+        wbuf = _vec(C)
+        pw = <double *>cnp.PyArray_DATA(wbuf)
+    if wt == FA_F32:
+        for c in range(C):
+            pw[c] = (<float *>cnp.PyArray_DATA(wa))[c]
+    pg = _sp_ptr(g)
+    px = cnp.PyArray_DATA(xa)
+    py = cnp.PyArray_DATA(ya)
+    if n >= 2 * _special_grain:
+        nt = _effective_threads()
+        with nogil:
+            rc = fa_prelu(dt, mode, pg, px, py, outer, C, inner, pw, pgw, nt, _special_grain)
+    else:
+        rc = fa_prelu(dt, mode, pg, px, py, outer, C, inner, pw, pgw, 1, _special_grain)
+    if rc != 0:
+        raise MemoryError("fastact: could not allocate the prelu workspace")
+    if mode != FA_PRELU_BACKWARD:
+        return ya
+    if wt == FA_F64:
+        return ya, gwa
+    gwf = cnp.PyArray_EMPTY(1, cnp.PyArray_DIMS(wa), cnp.NPY_FLOAT32, 0)
+    for c in range(C):
+        (<float *>cnp.PyArray_DATA(gwf))[c] = <float>pgw[c]
+    return ya, gwf

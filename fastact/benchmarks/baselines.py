@@ -1,7 +1,9 @@
 """Straightforward numpy versions of the ops, written the way a user would (ufunc chains, with
 out= where numpy makes it easy). Speed baselines only; the test oracle lives in tests/.
 
-Activations: ``FORWARD[name](x, out, **params)`` and ``BACKWARD[name](g, x, out, **params)``
+Activations: ``FORWARD[name](x, out, **params)``, ``BACKWARD[name](g, x, out, **params)`` and,
+for the backwards that can take the forward's output y, ``BACKWARD_OUTPUT[name](g, y, out,
+**params)``
 (names as in the benchmark catalog: ``gelu_tanh`` is ``gelu(approximate='tanh')``).
 Normalization, softmax cross-entropy and the initializers follow below them.
 """
@@ -272,6 +274,34 @@ def maxout_backward(g, x, out, pieces=2, axis=-1):
     return np.moveaxis(grad.reshape(xs.shape), -1, axis)
 
 
+# ---------------------------------------------------------------- backward from the output y
+def sigmoid_backward_output(g, y, out):
+    np.subtract(1, y, out=out)
+    out *= y
+    out *= g
+    return out
+
+
+def tanh_backward_output(g, y, out):
+    return np.multiply(g, 1 - y * y, out=out)
+
+
+def elu_backward_output(g, y, out, alpha=1.0):
+    return np.multiply(g, np.where(y > 0, 1, y + alpha).astype(y.dtype), out=out)
+
+
+def selu_backward_output(g, y, out):
+    return np.multiply(g, np.where(y > 0, _SELU_SCALE, y + _SELU_SCALE * _SELU_ALPHA), out=out)
+
+
+def softmax_backward_output(g, y, out, axis=-1):
+    return np.multiply(y, g - (g * y).sum(axis=axis, keepdims=True), out=out)
+
+
+def log_softmax_backward_output(g, y, out, axis=-1):
+    return np.subtract(g, np.exp(y) * g.sum(axis=axis, keepdims=True), out=out)
+
+
 FORWARD = {f.__name__: f for f in (
     relu, relu6, hardtanh, leaky_relu, threshold, step, prelu, rrelu, sigmoid, tanh, softsign,
     hardsigmoid, hardswish, elu, celu, selu, gelu_tanh, gelu_sigmoid, swish, silu, softplus,
@@ -282,6 +312,12 @@ BACKWARD = {f.__name__[:-len("_backward")]: f for f in (
     softsign_backward, hardsigmoid_backward, hardswish_backward, elu_backward, celu_backward,
     selu_backward, gelu_tanh_backward, gelu_sigmoid_backward, swish_backward, silu_backward,
     softplus_backward, mish_backward, softmax_backward, log_softmax_backward, maxout_backward)}
+BACKWARD_OUTPUT = {f.__name__[:-len("_backward_output")]: f for f in (
+    sigmoid_backward_output, tanh_backward_output, elu_backward_output, selu_backward_output,
+    softmax_backward_output, log_softmax_backward_output)}
+# piecewise linear: the same mask on y as on x
+BACKWARD_OUTPUT.update({name: BACKWARD[name] for name in ("relu", "relu6", "hardtanh",
+                                                          "leaky_relu")})
 if _erf is not None:
     FORWARD["gelu"], BACKWARD["gelu"] = gelu, gelu_backward
 

@@ -106,6 +106,15 @@ def _activation_case(spec, threads):
         nout = np.empty_like(y if y is not None else x)
         impls["numpy"] = f and (lambda: f(x, nout, **base_params))
         roof = _copy_roof(x)
+    elif spec.direction == peers.BACKWARD_OUTPUT:  # from the forward's output y
+        if act is not None:
+            out = np.empty_like(x)
+            impls["fastact"] = lambda: act.backward(g, output=y, out=out)
+        f = baselines.BACKWARD_OUTPUT.get(spec.op)
+        nout = np.empty_like(x)
+        impls["numpy"] = (lambda: f(g, y, nout, **base_params)) if f and y is not None else None
+        roof = _add_roof(x, _data(spec.shape, spec.dtype, 2))
+        case.roof_label = "a+b"
     else:
         if act is not None:
             out = np.empty_like(x)

@@ -89,7 +89,9 @@ class Spec:
     def id(self):
         where = self.layout or f"n{self.n:.0e}".replace("+0", "")
         name = f"{self.op}-{self.direction.replace(' ', '_')}-{self.dtype}-{where}"
-        return name.replace("=", "")  # usable in pytest -k expressions
+        for c in "=()":  # usable in pytest -k expressions
+            name = name.replace(c, "")
+        return name
 
     def impl_names(self):
         """The implementations this case will hold (fastact may still turn out missing)."""
@@ -130,6 +132,23 @@ def op_params(name):
             if v == name:
                 return base, dict(params)
     return name, dict(PARAMS.get(name, {}))
+
+
+def from_output(name):
+    """Whether the activation's backward also takes ``output=`` (then it is timed both ways:
+    "backward" from x and "backward (output)" from the forward's output)."""
+    base, params = op_params(name)
+    if base not in fastact.activations():
+        return False
+    try:
+        return fastact.get_activation(base, **params).from_output
+    except (TypeError, ValueError):
+        return False
+
+
+def activation_directions(name):
+    """'forward', 'backward' and, for a backward that takes output=, 'backward (output)'."""
+    return ("forward", "backward") + ((peers.BACKWARD_OUTPUT,) if from_output(name) else ())
 
 
 def _matrix(n, cols):
@@ -176,14 +195,14 @@ def _specs_of(op, sizes, dtype, mode):
         return [Spec("init", op, "create", dtype, _matrix(n, ROW)) for n in sizes
                 if name != "orthogonal" or n <= largest]
     return [Spec("activation", op, d, dtype, activation_shape(op, n))
-            for n in sizes for d in ("forward", "backward")]
+            for n in sizes for d in activation_directions(op)]
 
 
 # ---------------------------------------------------------------- availability
 def _has_baseline(spec):
     if spec.family == "activation":
-        table = baselines.FORWARD if spec.direction == "forward" else baselines.BACKWARD
-        return spec.op in table
+        table = {"forward": baselines.FORWARD, peers.BACKWARD_OUTPUT: baselines.BACKWARD_OUTPUT}
+        return spec.op in table.get(spec.direction, baselines.BACKWARD)
     if spec.family == "init":
         return spec.op[len("init."):] in baselines.INIT
     return True

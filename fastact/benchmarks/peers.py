@@ -1,9 +1,12 @@
 """PyTorch CPU as a peer, when it is installed (never a dependency).
 
 Callables work on tensors sharing memory with the numpy inputs and write into preallocated
-outputs where ATen has an ``out``/``grad_input`` overload (as fastact is timed with ``out=``);
-a backward that ATen computes from the output (sigmoid, tanh, softmax) is given the output,
-as autograd would. Every builder returns None when PyTorch or the op is unavailable.
+outputs where ATen has an ``out``/``grad_input`` overload (as fastact is timed with ``out=``).
+Backwards are compared like with like: the "backward" direction (fastact from x) gets ATen's
+backward from x where ATen has one, and the "backward (output)" direction (fastact from
+``output=``) gets ATen's backward from the saved output (``sigmoid_backward(g, y)``,
+``tanh_backward(g, y)``, ``elu_backward(..., is_result=True, y)``, softmax's, ...). Every
+builder returns None when PyTorch or the op is unavailable.
 """
 
 import functools
@@ -59,28 +62,41 @@ _COMPOSITE_FORWARD = {
     "gelu_sigmoid": lambda torch, t: t * torch.sigmoid(1.702 * t),
 }
 
-# name -> (aten op, takes the output instead of x, extra arguments after (g, x)[, keywords])
+# name -> (aten op, extra arguments after (g, x)[, keywords]): ATen's backward from x
 _BACKWARD = {
-    "relu": ("threshold_backward", False, (0.0,)),
-    "sigmoid": ("sigmoid_backward", True, ()),
-    "tanh": ("tanh_backward", True, ()),
-    "gelu": ("gelu_backward", False, ()),
-    "gelu_tanh": ("gelu_backward", False, (), {"approximate": "tanh"}),
-    "elu": ("elu_backward", False, (1.0, 1.0, 1.0, False)),
-    "selu": ("elu_backward", False, (_SELU_ALPHA, _SELU_SCALE, 1.0, False)),
-    "celu": ("elu_backward", False, (1.0, 1.0, 1.0, False)),
-    "silu": ("silu_backward", False, ()),
-    "mish": ("mish_backward", False, ()),
-    "softplus": ("softplus_backward", False, (1.0, 20.0)),
-    "hardswish": ("hardswish_backward", False, ()),
-    "hardsigmoid": ("hardsigmoid_backward", False, ()),
-    "hardtanh": ("hardtanh_backward", False, (-1.0, 1.0)),
-    "relu6": ("hardtanh_backward", False, (0.0, 6.0)),
-    "leaky_relu": ("leaky_relu_backward", False, (0.01, False)),
-    "threshold": ("threshold_backward", False, (0.0,)),
-    "rrelu": ("leaky_relu_backward", False, (_RRELU_EVAL_SLOPE, False)),
-    "swish": ("silu_backward", False, ()),  # without swish's grad_beta
+    "relu": ("threshold_backward", (0.0,)),
+    "gelu": ("gelu_backward", ()),
+    "gelu_tanh": ("gelu_backward", (), {"approximate": "tanh"}),
+    "elu": ("elu_backward", (1.0, 1.0, 1.0, False)),
+    "selu": ("elu_backward", (_SELU_ALPHA, _SELU_SCALE, 1.0, False)),
+    "celu": ("elu_backward", (1.0, 1.0, 1.0, False)),
+    "silu": ("silu_backward", ()),
+    "mish": ("mish_backward", ()),
+    "softplus": ("softplus_backward", (1.0, 20.0)),
+    "hardswish": ("hardswish_backward", ()),
+    "hardsigmoid": ("hardsigmoid_backward", ()),
+    "hardtanh": ("hardtanh_backward", (-1.0, 1.0)),
+    "relu6": ("hardtanh_backward", (0.0, 6.0)),
+    "leaky_relu": ("leaky_relu_backward", (0.01, False)),
+    "threshold": ("threshold_backward", (0.0,)),
+    "rrelu": ("leaky_relu_backward", (_RRELU_EVAL_SLOPE, False)),
+    "swish": ("silu_backward", ()),  # without swish's grad_beta
 }
+
+# The same from the forward's output y (as autograd calls them for sigmoid, tanh, relu and the
+# in-place elu/leaky_relu/hardtanh): the peers of fastact's backward(g, output=y).
+_BACKWARD_OUTPUT = {
+    "relu": ("threshold_backward", (0.0,)),
+    "sigmoid": ("sigmoid_backward", ()),
+    "tanh": ("tanh_backward", ()),
+    "elu": ("elu_backward", (1.0, 1.0, 1.0, True)),
+    "selu": ("elu_backward", (_SELU_ALPHA, _SELU_SCALE, 1.0, True)),
+    "hardtanh": ("hardtanh_backward", (-1.0, 1.0)),
+    "relu6": ("hardtanh_backward", (0.0, 6.0)),
+    "leaky_relu": ("leaky_relu_backward", (0.01, True)),
+}
+
+BACKWARD_OUTPUT = "backward (output)"  # the benchmark direction of a backward from output=
 
 _ELU_ARGS_FIRST = {"elu_backward"}  # aten.elu_backward(g, alpha, scale, input_scale, is_result, x)
 
@@ -89,10 +105,14 @@ def has_activation(name, direction):
     """Whether a PyTorch peer exists for this benchmark op (and PyTorch is installed)."""
     if not available():
         return False
-    if name in ("softmax", "log_softmax", "prelu"):
-        return True
+    if name in ("softmax", "log_softmax"):  # ATen's backward takes the output only
+        return direction != "backward"
+    if name == "prelu":
+        return direction != BACKWARD_OUTPUT
     if direction == "forward":
         return name in _FORWARD or name in _COMPOSITE_FORWARD
+    if direction == BACKWARD_OUTPUT:
+        return name in _BACKWARD_OUTPUT
     return name in _BACKWARD
 
 
@@ -115,6 +135,8 @@ def activation(name, direction, x, g, out, threads, params=None):
         fwd = getattr(aten, "_" + name)
         if direction == "forward":
             return lambda: fwd.out(tx, -1, False, out=to)
+        if direction != BACKWARD_OUTPUT:
+            return None
         y = fwd.default(tx, -1, False)
         bwd = getattr(aten, f"_{name}_backward_data").out
         out_name = bwd._schema.arguments[-1].name  # 'out' or 'grad_input'
@@ -124,6 +146,8 @@ def activation(name, direction, x, g, out, threads, params=None):
             else torch.full((1,), 0.25, dtype=tx.dtype)
         if direction == "forward":
             return lambda: aten.prelu.default(tx, w)
+        if direction == BACKWARD_OUTPUT:
+            return None
         return lambda: aten._prelu_kernel_backward.default(tg, tx, w)
     if direction == "forward" and name in _COMPOSITE_FORWARD:
         composite = _COMPOSITE_FORWARD[name]
@@ -137,11 +161,15 @@ def activation(name, direction, x, g, out, threads, params=None):
         if kind:
             return lambda: fn(tx, *extra, **kw, out=to)
         return lambda: fn(tx, *extra, **kw)
-    spec = _BACKWARD.get(name)
+    from_output = direction == BACKWARD_OUTPUT
+    spec = (_BACKWARD_OUTPUT if from_output else _BACKWARD).get(name)
     if spec is None:
         return None
-    op, from_output, extra, kw = (*spec, {})[:4]
-    second = getattr(aten, name).default(tx) if from_output else tx
+    op, extra, kw = (*spec, {})[:3]
+    second = tx
+    if from_output:  # ATen's own forward output, as autograd saves it
+        fop, fextra = _FORWARD[name][:2]
+        second = getattr(aten, fop).default(tx, *fextra)
     fn, kind = _overload(getattr(aten, op), "grad_input", "out")
     if op in _ELU_ARGS_FIRST:
         args = (tg, *extra, second)

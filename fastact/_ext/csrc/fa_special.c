@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fa_kernels.h"
 #include "fa_math.h"
@@ -13,6 +14,27 @@
 #endif
 
 #define FA_LANES FA_SPECIAL_LANES
+
+/* Vectors of 8 doubles (GCC/Clang vector extensions: lowered to whatever the ISA
+ * level has, so every level computes the same lanes in the same order). */
+typedef double fa_v8d __attribute__((vector_size(64)));
+#define FA_EXP_BLOCK 256 /* softmax terms computed per block before they are summed */
+
+/* s[0], s[1] (16 lanes) += d[j .. j + 16) for each block of 16 of the nb (a multiple of 16)
+ * terms, in order: lane k adds the terms j = k mod 16, the lanes of fa_lanes_sum. */
+static inline void fa_lanes_add16(fa_v8d *s, const double *d, ptrdiff_t nb)
+{
+    fa_v8d s0 = s[0], s1 = s[1];
+    for (ptrdiff_t j = 0; j < nb; j += 16) {
+        fa_v8d d0, d1;
+        memcpy(&d0, d + j, sizeof d0);
+        memcpy(&d1, d + j + 8, sizeof d1);
+        s0 += d0;
+        s1 += d1;
+    }
+    s[0] = s0;
+    s[1] = s1;
+}
 
 /* The lanes of a reduction, summed in a fixed pairwise order. */
 static inline double fa_lanes_sum(double *lane)

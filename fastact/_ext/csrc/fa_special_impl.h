@@ -241,7 +241,8 @@ static inline T FA_SP(nan_max)(T m, T v)
     return (v > m || v != v) ? v : m;
 }
 
-static T FA_SP(row_max)(const T *x, ptrdiff_t K)
+/* The maximum with NaN propagated as nan_max, in FA_LANES lanes combined in a fixed order. */
+static T FA_SP(row_max_nan)(const T *x, ptrdiff_t K)
 {
     T lane[FA_LANES];
     for (int k = 0; k < FA_LANES; k++)
@@ -258,6 +259,56 @@ static T FA_SP(row_max)(const T *x, ptrdiff_t K)
     for (int k = 1; k < FA_LANES; k++)
         m = FA_SP(nan_max)(m, lane[k]);
     return m;
+}
+
+/* The row maximum: without NaN the maximum does not depend on the order (up to the sign of a
+ * zero maximum, which no result depends on), so four independent sets of lanes (short
+ * dependency chains) with a NaN flag; a row holding NaN takes row_max_nan (its NaN). */
+#define FA_MAX_SETS 4
+static T FA_SP(row_max)(const T *x, ptrdiff_t K)
+{
+    T lane[FA_MAX_SETS * FA_LANES];
+    int nan[FA_MAX_SETS * FA_LANES];
+    for (int k = 0; k < FA_MAX_SETS * FA_LANES; k++) {
+        lane[k] = (T)-INFINITY;
+        nan[k] = 0;
+    }
+    ptrdiff_t i = 0;
+    for (; i + FA_MAX_SETS * FA_LANES <= K; i += FA_MAX_SETS * FA_LANES) {
+#pragma omp simd
+        for (int k = 0; k < FA_MAX_SETS * FA_LANES; k++) {
+            T v = x[i + k];
+            lane[k] = v > lane[k] ? v : lane[k];
+            nan[k] |= v != v;
+        }
+    }
+    for (; i + FA_LANES <= K; i += FA_LANES) {
+#pragma omp simd
+        for (int k = 0; k < FA_LANES; k++) {
+            T v = x[i + k];
+            lane[k] = v > lane[k] ? v : lane[k];
+            nan[k] |= v != v;
+        }
+    }
+    for (int j = 1; j < FA_MAX_SETS; j++) {
+#pragma omp simd
+        for (int k = 0; k < FA_LANES; k++) {
+            T v = lane[j * FA_LANES + k];
+            lane[k] = v > lane[k] ? v : lane[k];
+            nan[k] |= nan[j * FA_LANES + k];
+        }
+    }
+    T m = (T)-INFINITY;
+    int any_nan = 0;
+    for (; i < K; i++) {
+        m = x[i] > m ? x[i] : m;
+        any_nan |= x[i] != x[i];
+    }
+    for (int k = 0; k < FA_LANES; k++) {
+        m = lane[k] > m ? lane[k] : m;
+        any_nan |= nan[k];
+    }
+    return any_nan ? FA_SP(row_max_nan)(x, K) : m;
 }
 
 /* sum of a[i] (op 0) or a[i] b[i] (op 1) in double lanes */
@@ -304,6 +355,35 @@ static double FA_SP(row_exp_sum)(const T *x, T m, T *y, ptrdiff_t K, double *lo)
     for (int k = 0; k < FA_LANES; k++)
         lane[k] = comp[k] = 0.0;
     ptrdiff_t i = 0;
+#if !FA_COMPENSATE && FA_LANES == 16
+    /* float data: the same lanes (lane k adds the terms i = k mod 16 in order) held in two
+     * vector registers across the loop instead of memory (a store-to-load round trip per
+     * block otherwise lengthens the chain of additions) */
+    {
+        fa_v8d s[2] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0, 0}};
+        double d[FA_EXP_BLOCK];
+        while (i + FA_LANES <= K) {
+            /* a block of terms first (independent, vectorized), then its sum */
+            ptrdiff_t nb = (K - i) / FA_LANES * FA_LANES;
+            nb = nb < FA_EXP_BLOCK ? nb : FA_EXP_BLOCK;
+            if (y) {
+#pragma omp simd
+                for (ptrdiff_t j = 0; j < nb; j++) {
+                    T e = FA_SP(shifted_exp)(x[i + j], m);
+                    y[i + j] = e;
+                    d[j] = (double)e;
+                }
+            } else {
+#pragma omp simd
+                for (ptrdiff_t j = 0; j < nb; j++)
+                    d[j] = (double)FA_SP(shifted_exp)(x[i + j], m);
+            }
+            fa_lanes_add16(s, d, nb);
+            i += nb;
+        }
+        memcpy(lane, s, sizeof s);
+    }
+#endif
     for (; i + FA_LANES <= K; i += FA_LANES) {
 #pragma omp simd
         for (int k = 0; k < FA_LANES; k++) {
@@ -584,6 +664,7 @@ static void FA_SP(maxout)(int backward, const void *gv, const void *xv, void *yv
 }
 
 #undef FA_SM_DIFF
+#undef FA_MAX_SETS
 #undef FA_SP
 #undef FA_SP2
 #undef FA_SP_

@@ -67,6 +67,14 @@ static inline void slice(ptrdiff_t n, int nt, int t, ptrdiff_t *start, ptrdiff_t
 static void reduce_parts(const double *acc, ptrdiff_t nseg, ptrdiff_t stride, ptrdiff_t C,
                          ptrdiff_t m, double *gw)
 {
+    if (m == 1) { /* the same sums in the same order, a vectorizable loop per segment */
+        for (ptrdiff_t c = 0; c < C; c++)
+            gw[c] = 0.0;
+        for (ptrdiff_t s = 0; s < nseg; s++)
+            for (ptrdiff_t c = 0; c < C; c++)
+                gw[c] += acc[s * stride + c];
+        return;
+    }
     for (ptrdiff_t c = 0; c < C; c++) {
         double sum = 0.0;
         for (ptrdiff_t s = 0; s < nseg; s++)
@@ -144,13 +152,14 @@ static int prelu_rows(int dt, int mode, const char *g, const char *x, char *y, p
         free(acc);
         return -1;
     }
-    for (ptrdiff_t c = 0; c < C; c++)
-        for (ptrdiff_t i = 0; i < inner; i++) {
-            if (dt == FA_F32)
+    if (dt == FA_F32)
+        for (ptrdiff_t c = 0; c < C; c++)
+            for (ptrdiff_t i = 0; i < inner; i++)
                 ((float *)wexp)[c * inner + i] = (float)w[c];
-            else
+    else
+        for (ptrdiff_t c = 0; c < C; c++)
+            for (ptrdiff_t i = 0; i < inner; i++)
                 ((double *)wexp)[c * inner + i] = w[c];
-        }
     fa_prelu_vec_fn f = fa_active.special.prelu_vec[dt];
     int nt = threads_for(outer * R, items, nthreads, grain);
     FA_FOR_ITEMS(nt, it, items,
