@@ -324,7 +324,42 @@ static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
 }
 
 /* ---------------------------------------------------------------- gelu (exact) */
-/* gelu(x) = x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2:
+#ifndef FA_GELU_F32_ONCE
+#define FA_GELU_F32_ONCE
+/* float: one pipeline for every x. With a = |x|, t = Phi(-a) e^(a^2/2) (fa_phix_rat) and
+ * e = e^(-a^2/2) (fa_exp_halfsq): x < 0: gelu(x) = x t e (the erfc form, never 1 + erf);
+ * x > 0: gelu(x) = x - x t e (te <= 1/2: no cancellation); gelu'(-a) = e (t - a phi(0)) and
+ * gelu'(a) = 1 - gelu'(-a). a is clamped where the result becomes subnormal (forward: a Phi(-a)
+ * < FLT_MIN beyond 13.146247; derivative: beyond 13.341883), so e stays normal in the forward,
+ * and scaled by 2^8 in the derivative; beyond, the result is a zero selected on x. a < 2^-40
+ * counts as 0 (its square would underflow; Phi(x) = 1/2 there to float precision). */
+#define FA_GELU_AMAX_F32 13.146247f
+#define FA_GELU_DMAX_F32 13.341883f
+static inline float fa_gelu_f32(float x)
+{
+    float ax = fabsf(x);
+    int sub = ax < 1.17549435e-38f;
+    float xf = sub ? fa_signzero_f32(x) : x;
+    float a = sub ? 0.0f : ax;
+    a = a > FA_GELU_AMAX_F32 ? FA_GELU_AMAX_F32 : a;
+    float xc = xf > FA_GELU_AMAX_F32 ? FA_GELU_AMAX_F32 : xf;
+    float n = (xc * fa_phix_rat_f32(a)) * fa_exp_halfsq_f32(a, 0u);
+    float y = x > 0 ? xf - n : n;
+    return x < -FA_GELU_AMAX_F32 ? -0.0f : y;
+}
+static inline float fa_gelu_derivative_f32(float x)
+{
+    float ax = fabsf(x);
+    float a = ax < 1.17549435e-38f ? 0.0f : ax;
+    a = a > FA_GELU_DMAX_F32 ? FA_GELU_DMAX_F32 : a;
+    float d = (fa_exp_halfsq_f32(a, 8u) * (fa_phix_rat_f32(a) - a * (float)FA_INV_SQRT_2PI))
+              * 0x1p-8f;
+    float y = x > 0 ? 1.0f - d : d;
+    return x < -FA_GELU_DMAX_F32 ? 0.0f : y;
+}
+#endif
+
+/* double: gelu(x) = x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2:
  * |x| < 1/sqrt2: x (1/2 + erf(x / sqrt2) / 2);
  * x > 0: x (1 - t e^(-x^2/2)), t = Phi(-|x|) e^(x^2/2) = erfcx(|x| / sqrt2) / 2 (fa_phix_pos);
  * x < 0: x t e^(-x^2/2) (the erfc form, never 1 + erf: no cancellation),
@@ -355,6 +390,8 @@ static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
 static inline T FA_PT(gelu, forward)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_gelu_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
     T mid = xf * ((T)0.5 + (T)0.5 * FA_M(erf_small)(g.small));
@@ -366,6 +403,8 @@ static inline T FA_PT(gelu, forward)(T x, const T *p)
 static inline T FA_PT(gelu, derivative)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_gelu_derivative_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
     T xphi = g.xc * (g.e * FA_SM_HI(FA_INV_SQRT_2PI));
