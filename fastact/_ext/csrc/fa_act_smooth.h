@@ -417,12 +417,57 @@ static inline T FA_PT(gelu, derivative)(T x, const T *p)
 }
 
 /* ---------------------------------------------------------------- mish */
-/* mish(x) = x tanh(softplus(x)), with tanh(log(1 + e^x)) = n / (n + 2), n = e^x (e^x + 2), for
+#ifndef FA_MISH_F32_ONCE
+#define FA_MISH_F32_ONCE
+/* float: E = e^x for |x| <= 92 (clamped), in float scaled by 2^-44 (x > 0) or 2^24 (x <= 0) so it
+ * stays normal, then exact in double, where the rest is evaluated and rounded once:
+ * tanh(softplus(x)) = q / (q + 2), q = E (E + 2); mish = x q / (q + 2);
+ * mish' = tanh(sp) + x sech^2(sp) sigmoid(x) = [q (q + 2)(1 + E) + 4x (q + 1) E]
+ * / ((q + 2)^2 (1 + E)), one division each. Beyond the clamp, mish(x) = x (x > 0) or a zero
+ * selected on x (mish(-a) < FLT_MIN beyond 91.85678, mish'(-a) beyond 91.84571). */
+#define FA_MISH_AMAX_F32 91.85678f
+#define FA_MISH_DMAX_F32 91.84571f
+static inline double fa_mish_exp_f32(float x, float a)
+{
+    float ys = fa_expneg_sc_f32(x > 0 ? -a : a, 0.0f, x > 0 ? (uint32_t)-44 : 24u);
+    return (double)ys * (x > 0 ? 0x1p44 : 0x1p-24);
+}
+static inline float fa_mish_f32(float x)
+{
+    float ax = fabsf(x);
+    int sub = ax < 1.17549435e-38f;
+    float xf = sub ? fa_signzero_f32(x) : x;
+    float a = sub ? 0.0f : ax;
+    a = a > FA_MISH_AMAX_F32 ? FA_MISH_AMAX_F32 : a;
+    double e = fa_mish_exp_f32(x, a);
+    double q = e * (e + 2);
+    float y = (float)(((double)xf * q) / (q + 2));
+    return x < -FA_MISH_AMAX_F32 ? -0.0f : y;
+}
+static inline float fa_mish_derivative_f32(float x)
+{
+    float ax = fabsf(x);
+    int sub = ax < 1.17549435e-38f;
+    float a = sub ? 0.0f : ax;
+    a = a > FA_MISH_DMAX_F32 ? FA_MISH_DMAX_F32 : a;
+    double e = fa_mish_exp_f32(x, a);
+    double xs = x > 0 ? (double)a : -(double)a;
+    double q = e * (e + 2);
+    double q2 = q + 2;
+    double e1 = e + 1;
+    float y = (float)(((q * q2) * e1 + (4 * xs) * ((q + 1) * e)) / ((q2 * q2) * e1));
+    return x < -FA_MISH_DMAX_F32 ? 0.0f : y;
+}
+#endif
+
+/* double: mish(x) = x tanh(softplus(x)), with tanh(log(1 + e^x)) = n / (n + 2), n = e^x (e^x + 2), for
  * x <= 0 and (1 + 2w) / (1 + 2w + 2w^2), w = e^-x, for x > 0 (no log, no cancellation).
  * mish'(x) = tanh(sp) + x sech^2(sp) sigmoid(x). mish(-inf) = -0. */
 static inline T FA_PT(mish, forward)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_mish_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
@@ -437,6 +482,8 @@ static inline T FA_PT(mish, forward)(T x, const T *p)
 static inline T FA_PT(mish, derivative)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_mish_derivative_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     xc = xc > FA_SM_VMAX ? FA_SM_VMAX : xc;
