@@ -335,13 +335,22 @@ static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
  * counts as 0 (its square would underflow; Phi(x) = 1/2 there to float precision). */
 #define FA_GELU_AMAX_F32 13.146247f
 #define FA_GELU_DMAX_F32 13.341883f
-static inline float fa_gelu_f32(float x)
+/* float: |x| with a subnormal x as 0, clamped to amax (NaN stays NaN); and x with a subnormal x
+ * as a zero of its sign. Shared by the float gelu and mish below. */
+static inline float fa_sm_abs_f32(float x, float amax)
 {
     float ax = fabsf(x);
-    int sub = ax < 1.17549435e-38f;
-    float xf = sub ? fa_signzero_f32(x) : x;
-    float a = sub ? 0.0f : ax;
-    a = a > FA_GELU_AMAX_F32 ? FA_GELU_AMAX_F32 : a;
+    float a = ax < 1.17549435e-38f ? 0.0f : ax;
+    return a > amax ? amax : a;
+}
+static inline float fa_sm_flush_f32(float x)
+{
+    return fabsf(x) < 1.17549435e-38f ? fa_signzero_f32(x) : x;
+}
+static inline float fa_gelu_f32(float x)
+{
+    float xf = fa_sm_flush_f32(x);
+    float a = fa_sm_abs_f32(x, FA_GELU_AMAX_F32);
     float xc = xf > FA_GELU_AMAX_F32 ? FA_GELU_AMAX_F32 : xf;
     float n = (xc * fa_phix_rat_f32(a)) * fa_exp_halfsq_f32(a, 0u);
     float y = x > 0 ? xf - n : n;
@@ -349,9 +358,7 @@ static inline float fa_gelu_f32(float x)
 }
 static inline float fa_gelu_derivative_f32(float x)
 {
-    float ax = fabsf(x);
-    float a = ax < 1.17549435e-38f ? 0.0f : ax;
-    a = a > FA_GELU_DMAX_F32 ? FA_GELU_DMAX_F32 : a;
+    float a = fa_sm_abs_f32(x, FA_GELU_DMAX_F32);
     float d = (fa_exp_halfsq_f32(a, 8u) * (fa_phix_rat_f32(a) - a * (float)FA_INV_SQRT_2PI))
               * 0x1p-8f;
     float y = x > 0 ? 1.0f - d : d;
@@ -434,11 +441,8 @@ static inline double fa_mish_exp_f32(float x, float a)
 }
 static inline float fa_mish_f32(float x)
 {
-    float ax = fabsf(x);
-    int sub = ax < 1.17549435e-38f;
-    float xf = sub ? fa_signzero_f32(x) : x;
-    float a = sub ? 0.0f : ax;
-    a = a > FA_MISH_AMAX_F32 ? FA_MISH_AMAX_F32 : a;
+    float xf = fa_sm_flush_f32(x);
+    float a = fa_sm_abs_f32(x, FA_MISH_AMAX_F32);
     double e = fa_mish_exp_f32(x, a);
     double q = e * (e + 2);
     float y = (float)(((double)xf * q) / (q + 2));
@@ -446,10 +450,7 @@ static inline float fa_mish_f32(float x)
 }
 static inline float fa_mish_derivative_f32(float x)
 {
-    float ax = fabsf(x);
-    int sub = ax < 1.17549435e-38f;
-    float a = sub ? 0.0f : ax;
-    a = a > FA_MISH_DMAX_F32 ? FA_MISH_DMAX_F32 : a;
+    float a = fa_sm_abs_f32(x, FA_MISH_DMAX_F32);
     double e = fa_mish_exp_f32(x, a);
     double xs = x > 0 ? (double)a : -(double)a;
     double q = e * (e + 2);

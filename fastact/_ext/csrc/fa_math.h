@@ -772,8 +772,8 @@ static inline float fa_exp_halfsq_f32(float a, uint32_t s)
 {
     /* max(a's top 12 bits, 2^-40) on the bits (a float select here lets the compiler split the
      * whole exponential into two copies, one per operand) */
-    int32_t hb = (int32_t)(fa_bits_f32(a) & 0xfffff000u); /* a >= 0: a signed max will do */
-    float ah = fa_from_bits_f32((uint32_t)(hb < 0x2b800000 ? 0x2b800000 : hb));
+    uint32_t hb = fa_bits_f32(a) & 0xfffff000u;
+    float ah = fa_from_bits_f32(hb < 0x2b800000u ? 0x2b800000u : hb);
     return fa_expneg_sc_f32((0.5f * ah) * ah, (a - ah) * (0.5f * (a + ah)), s);
 }
 
