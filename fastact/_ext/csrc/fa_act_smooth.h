@@ -452,11 +452,11 @@ static inline float fa_mish_derivative_f32(float x)
 {
     float a = fa_sm_abs_f32(x, FA_MISH_DMAX_F32);
     double e = fa_mish_exp_f32(x, a);
-    double xs = x > 0 ? (double)a : -(double)a;
+    double x4 = 4 * (x > 0 ? a : -a); /* 4x, clamped: exact */
     double q = e * (e + 2);
     double q2 = q + 2;
     double e1 = e + 1;
-    float y = (float)(((q * q2) * e1 + (4 * xs) * ((q + 1) * e)) / ((q2 * q2) * e1));
+    float y = (float)(((q * q2) * e1 + x4 * ((q + 1) * e)) / ((q2 * q2) * e1));
     return x < -FA_MISH_DMAX_F32 ? 0.0f : y;
 }
 #endif
