@@ -324,7 +324,49 @@ static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
 }
 
 /* ---------------------------------------------------------------- gelu (exact) */
-/* gelu(x) = x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2:
+#ifndef FA_GELU_F32_ONCE
+#define FA_GELU_F32_ONCE
+/* float: one pipeline for every x. With a = |x|, t = Phi(-a) e^(a^2/2) (fa_phix_rat) and
+ * e = e^(-a^2/2) (fa_exp_halfsq): x < 0: gelu(x) = x t e (the erfc form, never 1 + erf);
+ * x > 0: gelu(x) = x - x t e (te <= 1/2: no cancellation); gelu'(-a) = e (t - a phi(0)) and
+ * gelu'(a) = 1 - gelu'(-a). a is clamped where the result becomes subnormal (forward: a Phi(-a)
+ * < FLT_MIN beyond 13.146247; derivative: beyond 13.341883), so e stays normal in the forward,
+ * and scaled by 2^8 in the derivative; beyond, the result is a zero selected on x. a < 2^-40
+ * counts as 0 (its square would underflow; Phi(x) = 1/2 there to float precision). */
+#define FA_GELU_AMAX_F32 13.146247f
+#define FA_GELU_DMAX_F32 13.341883f
+/* float: |x| with a subnormal x as 0, clamped to amax (NaN stays NaN); and x with a subnormal x
+ * as a zero of its sign. Shared by the float gelu and mish below. */
+static inline float fa_sm_abs_f32(float x, float amax)
+{
+    float ax = fabsf(x);
+    float a = ax < 1.17549435e-38f ? 0.0f : ax;
+    return a > amax ? amax : a;
+}
+static inline float fa_sm_flush_f32(float x)
+{
+    return fabsf(x) < 1.17549435e-38f ? fa_signzero_f32(x) : x;
+}
+static inline float fa_gelu_f32(float x)
+{
+    float xf = fa_sm_flush_f32(x);
+    float a = fa_sm_abs_f32(x, FA_GELU_AMAX_F32);
+    float xc = xf > FA_GELU_AMAX_F32 ? FA_GELU_AMAX_F32 : xf;
+    float n = (xc * fa_phix_rat_f32(a)) * fa_exp_halfsq_f32(a, 0u);
+    float y = x > 0 ? xf - n : n;
+    return x < -FA_GELU_AMAX_F32 ? -0.0f : y;
+}
+static inline float fa_gelu_derivative_f32(float x)
+{
+    float a = fa_sm_abs_f32(x, FA_GELU_DMAX_F32);
+    float d = (fa_exp_halfsq_f32(a, 8u) * (fa_phix_rat_f32(a) - a * (float)FA_INV_SQRT_2PI))
+              * 0x1p-8f;
+    float y = x > 0 ? 1.0f - d : d;
+    return x < -FA_GELU_DMAX_F32 ? 0.0f : y;
+}
+#endif
+
+/* double: gelu(x) = x Phi(x), Phi(x) = erfc(-x / sqrt2) / 2:
  * |x| < 1/sqrt2: x (1/2 + erf(x / sqrt2) / 2);
  * x > 0: x (1 - t e^(-x^2/2)), t = Phi(-|x|) e^(x^2/2) = erfcx(|x| / sqrt2) / 2 (fa_phix_pos);
  * x < 0: x t e^(-x^2/2) (the erfc form, never 1 + erf: no cancellation),
@@ -355,6 +397,8 @@ static inline FA_PT(gelu, parts) FA_PT(gelu, split)(T xf)
 static inline T FA_PT(gelu, forward)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_gelu_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
     T mid = xf * ((T)0.5 + (T)0.5 * FA_M(erf_small)(g.small));
@@ -366,6 +410,8 @@ static inline T FA_PT(gelu, forward)(T x, const T *p)
 static inline T FA_PT(gelu, derivative)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_gelu_derivative_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     FA_PT(gelu, parts) g = FA_PT(gelu, split)(xf);
     T xphi = g.xc * (g.e * FA_SM_HI(FA_INV_SQRT_2PI));
@@ -378,12 +424,51 @@ static inline T FA_PT(gelu, derivative)(T x, const T *p)
 }
 
 /* ---------------------------------------------------------------- mish */
-/* mish(x) = x tanh(softplus(x)), with tanh(log(1 + e^x)) = n / (n + 2), n = e^x (e^x + 2), for
+#ifndef FA_MISH_F32_ONCE
+#define FA_MISH_F32_ONCE
+/* float: E = e^x for |x| <= 92 (clamped), in float scaled by 2^-44 (x > 0) or 2^24 (x <= 0) so it
+ * stays normal, then exact in double, where the rest is evaluated and rounded once:
+ * tanh(softplus(x)) = q / (q + 2), q = E (E + 2); mish = x q / (q + 2);
+ * mish' = tanh(sp) + x sech^2(sp) sigmoid(x) = [q (q + 2)(1 + E) + 4x (q + 1) E]
+ * / ((q + 2)^2 (1 + E)), one division each. Beyond the clamp, mish(x) = x (x > 0) or a zero
+ * selected on x (mish(-a) < FLT_MIN beyond 91.85678, mish'(-a) beyond 91.84571). */
+#define FA_MISH_AMAX_F32 91.85678f
+#define FA_MISH_DMAX_F32 91.84571f
+static inline double fa_mish_exp_f32(float x, float a)
+{
+    float ys = fa_expneg_sc_f32(x > 0 ? -a : a, 0.0f, x > 0 ? (uint32_t)-44 : 24u);
+    return (double)ys * (x > 0 ? 0x1p44 : 0x1p-24);
+}
+static inline float fa_mish_f32(float x)
+{
+    float xf = fa_sm_flush_f32(x);
+    float a = fa_sm_abs_f32(x, FA_MISH_AMAX_F32);
+    double e = fa_mish_exp_f32(x, a);
+    double q = e * (e + 2);
+    float y = (float)(((double)xf * q) / (q + 2));
+    return x < -FA_MISH_AMAX_F32 ? -0.0f : y;
+}
+static inline float fa_mish_derivative_f32(float x)
+{
+    float a = fa_sm_abs_f32(x, FA_MISH_DMAX_F32);
+    double e = fa_mish_exp_f32(x, a);
+    double x4 = 4 * (x > 0 ? a : -a); /* 4x, clamped: exact */
+    double q = e * (e + 2);
+    double q2 = q + 2;
+    double e1 = e + 1;
+    float y = (float)(((q * q2) * e1 + x4 * ((q + 1) * e)) / ((q2 * q2) * e1));
+    return x < -FA_MISH_DMAX_F32 ? 0.0f : y;
+}
+#endif
+
+/* double: mish(x) = x tanh(softplus(x)), with tanh(log(1 + e^x)) = n / (n + 2), n = e^x (e^x + 2), for
  * x <= 0 and (1 + 2w) / (1 + 2w + 2w^2), w = e^-x, for x > 0 (no log, no cancellation).
  * mish'(x) = tanh(sp) + x sech^2(sp) sigmoid(x). mish(-inf) = -0. */
 static inline T FA_PT(mish, forward)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_mish_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     T es = FA_M(expneg_s64)(FA_ABS(xc), 0);
@@ -398,6 +483,8 @@ static inline T FA_PT(mish, forward)(T x, const T *p)
 static inline T FA_PT(mish, derivative)(T x, const T *p)
 {
     (void)p;
+    if (sizeof(T) == 4)
+        return (T)fa_mish_derivative_f32((float)x);
     T xf = FA_PT(smooth, flush)(x);
     T xc = xf < -FA_SM_VMAX ? -FA_SM_VMAX : xf;
     xc = xc > FA_SM_VMAX ? FA_SM_VMAX : xc;

@@ -746,4 +746,55 @@ static inline double fa_erfc_f64(double x)
     return a < 0.5 ? 1.0 - fa_erf_small_f64(xs) : r;
 }
 
+/* ---------------------------------------------------------------- float GELU building blocks */
+
+/* e^-(u + ulo) * 2^s, float, for 0 <= u <= 95 (u = 0 or u >= 2^-100; |ulo| <= 2^-10 u) and
+ * 0 <= s <= 24: every step stays normal there, so no clamps (the caller bounds u). As
+ * fa_expneg_s64_f32, with the scale 2^(s-n) added to the exponent bits of e^r. */
+static inline float fa_expneg_sc_f32(float u, float ulo, uint32_t s)
+{
+    const float magic = 12582912.0f;
+    float t = u * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = kf * 0.693359375f - u;
+    r = r + kf * -2.12194440e-4f;
+    r = r - ulo;
+    float y = fa_exp_poly_f32(r);
+    /* the low 9 bits of t hold n */
+    return fa_from_bits_f32(fa_bits_f32(y) + (s << 23) - (fa_bits_f32(t) << 23));
+}
+
+/* e^(-a^2/2) * 2^s, float, for 0 <= a <= 13.35 and 0 <= s <= 24 (a may be 0 or tiny, never
+ * subnormal): a^2/2 = u + ulo with u = ah^2/2 exact (ah = a's top 12 bits, at least 2^-40 so
+ * that its square stays normal) and ulo = (a - ah)(a + ah)/2 (exact algebra for any ah, rounded
+ * once), then fa_expneg_sc_f32. */
+static inline float fa_exp_halfsq_f32(float a, uint32_t s)
+{
+    /* max(a's top 12 bits, 2^-40) on the bits (a float select here lets the compiler split the
+     * whole exponential into two copies, one per operand) */
+    uint32_t hb = fa_bits_f32(a) & 0xfffff000u;
+    float ah = fa_from_bits_f32(hb < 0x2b800000u ? 0x2b800000u : hb);
+    return fa_expneg_sc_f32((0.5f * ah) * ah, (a - ah) * (0.5f * (a + ah)), s);
+}
+
+/* Phi(-a) e^(a^2/2) = erfcx(a / sqrt2) / 2 for 0 <= a <= 13.4 (float): P(a) / Q(a), degrees 4
+ * and 5, positive coefficients (relative fit error 0.09 ULP); P and Q in double, so the result
+ * is rounded once (evaluated in float they alone reach 5 ULP each). */
+static inline float fa_phix_rat_f32(float a)
+{
+    double x = a;
+    double p = 4.02908523270578688980e-03;
+    p = p * x + 4.00444009171944531600e-02;
+    p = p * x + 1.81486004624397484486e-01;
+    p = p * x + 4.35929336943233380897e-01;
+    p = p * x + 5.00000002527599907154e-01;
+    double q = 1.00992780457932057603e-02;
+    q = q * x + 1.00383718691878121021e-01;
+    q = q * x + 4.64853422306581387513e-01;
+    q = q * x + 1.19523045194036003913e+00;
+    q = q * x + 1.66974359851025710988e+00;
+    q = q * x + 1.0;
+    return (float)(p / q);
+}
+
 #endif
