@@ -36,3 +36,26 @@ def swish_backward_raw(int op, cnp.ndarray g, cnp.ndarray x, cnp.ndarray y, doub
                                        cnp.PyArray_DATA(y), n, beta,
                                        <double *>cnp.PyArray_DATA(sums), nt)
     return total
+
+
+def swish_backward_direct(int op, g, x, out, double beta):
+    """(grad_input, grad_beta) straight from plain arrays: g and x C-contiguous of one native
+    float dtype and shape, out None or a usable array of that shape (equal to or disjoint from
+    each). None otherwise: the caller then takes the general path (conversions, checks)."""
+    cdef cnp.ndarray ga, xa, ya
+    cdef int dt
+    if type(g) is not cnp.ndarray or type(x) is not cnp.ndarray:
+        return None
+    ga = <cnp.ndarray>g
+    xa = <cnp.ndarray>x
+    dt = _dtype_index(ga)
+    if dt < 0 or _dtype_index(xa) != dt or not (_plain(ga) and _plain(xa)) \
+            or not _same_shape(ga, xa):
+        return None
+    if out is None:
+        ya = _new_like(ga)
+    elif _usable_out(out, ga, dt) and _usable_out(out, xa, dt):
+        ya = <cnp.ndarray>out
+    else:
+        return None
+    return ya, swish_backward_raw(op, ga, xa, ya, beta)
