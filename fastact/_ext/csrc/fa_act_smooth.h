@@ -100,7 +100,7 @@ static inline T FA_PT(smooth, scale)(T x, T c)
 static inline T FA_PT(elu, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1)(xf);
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1_neg)(xf);
     return x > 0 ? x : neg;
 }
 static inline T FA_PT(elu, derivative)(T x, const T *p)
@@ -119,7 +119,7 @@ static inline T FA_PT(elu, derivative_output)(T y, const T *p)
 static inline T FA_PT(celu, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
-    return x > 0 ? x : p[0] * FA_M(expm1)(xf / p[0]);
+    return x > 0 ? x : p[0] * FA_M(expm1)(xf / p[0]); /* alpha < 0: x / alpha > 0 */
 }
 static inline T FA_PT(celu, derivative)(T x, const T *p)
 {
@@ -135,7 +135,7 @@ static inline T FA_PT(selu, forward)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T pos = FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LAMBDA));
     T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LA))
-                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1)(xf);
+                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1_neg)(xf);
     return x > 0 ? pos : neg;
 }
 static inline T FA_PT(selu, derivative)(T x, const T *p)

@@ -30,7 +30,7 @@
  * fa_expneg_parts / fa_expneg_join / fa_scaledown (e^-u as p 2^-n, 2^-n applied last);
  * fa_mul_exact (Dekker product);
  * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
- * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
+ * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus); fa_expm1_neg (x <= 0). Polynomial coefficients come
  * from tools/mathcheck/fit_coeffs.py.
  */
 #ifndef FA_MATH_H
@@ -62,6 +62,17 @@ static inline double fa_from_bits_f64(uint64_t u)
     double x;
     memcpy(&x, &u, sizeof x);
     return x;
+}
+
+/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
+ * following product (which would then run in every lane, some to a subnormal: an assist). */
+static inline float fa_keepif_f32(float x, int keep)
+{
+    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
+}
+static inline double fa_keepif_f64(double x, int keep)
+{
+    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
 }
 
 /* e^(x + xlo) for a small correction |xlo| <= ulp(x) (added to the reduced argument); e^x,
@@ -121,7 +132,7 @@ static inline float fa_expneg_f32(float u)
     /* times 2^-n, built from t's low 9 bits (n): a product, so NaN stays NaN */
     float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u - fa_bits_f32(t)) << 23);
     y = y * s;
-    return u > umax ? 0.0f : y;
+    return fa_keepif_f32(y, !(u > umax));
 }
 
 /* e^x, double: as the float version with a degree-13 Taylor polynomial (truncation < 2^-58 on
@@ -299,17 +310,6 @@ static inline double fa_signzero_f64(double x)
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
 }
 
-/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
- * following product (which would then run in every lane, some to a subnormal: an assist). */
-static inline float fa_keepif_f32(float x, int keep)
-{
-    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
-}
-static inline double fa_keepif_f64(double x, int keep)
-{
-    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
-}
-
 /* x where keep, else a zero of x's sign, by a bit mask (see fa_keepif). */
 static inline float fa_keepsign_f32(float x, int keep)
 {
@@ -483,9 +483,12 @@ static inline double fa_scaledown_f64(double d, double t)
  * For |x| < 2^-26 the result is x; below -30 it is -1. */
 static inline float fa_expm1_f32(float x)
 {
-    float xc = __builtin_fabsf(x) < 0x1p-26f ? 0.0f : x;
-    xc = xc > 88.8f ? 88.8f : xc;
-    xc = xc < -30.0f ? -30.0f : xc;
+    /* x clamped to [-30, 88.8], tiny x to 0, by masks and an integer minimum (selects with a
+     * constant arm make GCC duplicate the code below for that arm) */
+    uint32_t lim = fa_bits_f32(30.0f)
+                   + ((fa_bits_f32(88.8f) - fa_bits_f32(30.0f)) & (x > 0.0f ? 0xffffffffu : 0u));
+    float a = fa_minpos_f32(__builtin_fabsf(x), fa_from_bits_f32(lim));
+    float xc = fa_withsign_f32(fa_keepif_f32(a, a >= 0x1p-26f), x);
     const float magic = 12582912.0f;
     float t = xc * 1.44269504088896341f + magic;
     float kf = t - magic;
@@ -498,13 +501,36 @@ static inline float fa_expm1_f32(float x)
     p = p * r + 1.66666666667e-1f;
     float r2 = r * r;
     float em = r + (r2 * 0.5f + (r2 * r) * p);
-    float big = kf > 64.0f ? 1.0f : 0.0f;
-    float t1 = (kf - 64.0f * big) + magic;
-    uint32_t n1 = fa_bits_f32(t1) - fa_bits_f32(magic);
+    uint32_t big = kf > 64.0f ? 0xffffffffu : 0u;
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic) - (64u & big);
     float s1 = fa_from_bits_f32((n1 + 127u) << 23);
-    float c = s1 - (kf > 64.0f ? 0x1p-64f : 1.0f);
-    float y = (s1 * em + c) * (kf > 64.0f ? 0x1p64f : 1.0f);
-    return __builtin_fabsf(x) < 0x1p-26f ? x : y;
+    float c = s1 - fa_from_bits_f32(fa_bits_f32(1.0f) - ((64u << 23) & big)); /* 2^-64 or 1 */
+    float y = (s1 * em + c) * fa_from_bits_f32(fa_bits_f32(1.0f) + ((64u << 23) & big));
+    return !(__builtin_fabsf(x) >= 0x1p-26f) ? x : y; /* tiny x and NaN */
+}
+/* fa_expm1 for x <= 0 only (ELU's negative side; any other x gives some finite value, NaN NaN):
+ * the same steps and bits as fa_expm1_f32 there, without its overflow side. */
+static inline float fa_expm1_neg_f32(float x)
+{
+    float a = fa_minpos_f32(__builtin_fabsf(x), 30.0f); /* -30: e^x - 1 = -1 in float */
+    a = fa_keepif_f32(a, a >= 0x1p-26f);
+    float xc = -a;
+    const float magic = 12582912.0f;
+    float t = xc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = xc - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.98826900437e-4f;
+    p = p * r + 1.39261761199e-3f;
+    p = p * r + 8.33332089215e-3f;
+    p = p * r + 4.16665546621e-2f;
+    p = p * r + 1.66666666667e-1f;
+    float r2 = r * r;
+    float em = r + (r2 * 0.5f + (r2 * r) * p);
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic);
+    float s1 = fa_from_bits_f32((n1 + 127u) << 23);
+    float y = s1 * em + (s1 - 1.0f);
+    return !(__builtin_fabsf(x) >= 0x1p-26f) ? x : y; /* tiny x and NaN */
 }
 static inline double fa_expm1_f64(double x)
 {
@@ -535,6 +561,7 @@ static inline double fa_expm1_f64(double x)
     double y = (s1 * em + c) * (kf > 512.0 ? 0x1p512 : 1.0);
     return __builtin_fabs(x) < 0x1p-54 ? x : y;
 }
+static inline double fa_expm1_neg_f64(double x) { return fa_expm1_f64(x); }
 
 /* ---------------------------------------------------------------- log1p */
 
