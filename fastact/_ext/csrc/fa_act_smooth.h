@@ -3,11 +3,15 @@
  *
  * Accuracy rules kept by every function here:
  * - The left tails x * e^v (silu, swish, gelu forms, mish) and their derivatives are computed
- *   with e^v scaled by 2^64 and scaled back at the end (fa_unscale64), so a result that is a
- *   normal number is never lost to an intermediate below the smallest normal, and a subnormal
- *   result is flushed to a signed zero without ever being computed.
+ *   with e^v scaled by 2^64 and scaled back at the end (fa_unscale64), or (the x sigmoid(v)
+ *   family, tanh') as e^v = p 2^-n with 2^-n applied last on the exponent bits (fa_scaledown),
+ *   so a result that is a normal number is never lost to an intermediate below the smallest
+ *   normal, and a subnormal result is flushed to a signed zero without ever being computed.
  * - Arguments that an exponential amplifies (beta * x, the tanh-GELU cubic, x^2 / 2) are formed
  *   exactly or in double-T precision (fa_mul_exact) and passed to the exponential as hi + lo.
+ * - Clamps and flushes before long computations are bit masks or integer minima (fa_keepif,
+ *   fa_keepsign, fa_minpos, fa_blend), not selects with a constant arm: GCC duplicates the code
+ *   after such a select for the constant arm (it split one division into two).
  * - Subnormal inputs are replaced by a signed zero before any arithmetic (no microcode assists),
  *   except where the result c x may be normal (selu, elu with alpha > 1): fa_mul_subnormal.
  * Derivatives that cross zero (silu, swish, mish, the GELUs near x = -0.75 .. -1.28) are sums of
@@ -66,8 +70,8 @@ static inline T FA_PT(sig, small)(T es)
 }
 
 /* ---------------------------------------------------------------- tanh */
-/* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| (no cancellation where tanh rounds to
- * +-1); from the output: (1 - y)(1 + y). */
+/* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| = p 2^-n (no cancellation where tanh
+ * rounds to +-1; 2^-n applied last); from the output: (1 - y)(1 + y). */
 static inline T FA_PT(tanh, forward)(T x, const T *p)
 {
     (void)p;
@@ -76,9 +80,11 @@ static inline T FA_PT(tanh, forward)(T x, const T *p)
 static inline T FA_PT(tanh, derivative)(T x, const T *p)
 {
     (void)p;
-    T es = FA_M(expneg_s64)(2 * FA_ABS(x), 0);
-    T q = 1 + FA_PT(sig, small)(es);
-    return FA_M(unscale64)((4 * es) / (q * q));
+    T u = 2 * FA_ABS(x), t;
+    T pe = FA_M(expneg_parts)(FA_M(minpos)(u, FA_SM_UMAX), 0, &t); /* e = pe 2^-n */
+    T q = 1 + FA_M(expneg_join)(pe, t, u);
+    T y = FA_M(scaledown)((4 * pe) / (q * q), t);
+    return x != x ? x : y;
 }
 static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
 {
