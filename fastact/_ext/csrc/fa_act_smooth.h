@@ -272,17 +272,22 @@ static inline T FA_PT(swish, derivative)(T x, const T *p)
 {
     return FA_PT(swish_core, derivative)(x, p[0], 0);
 }
-/* d swish / d beta = x^2 sigmoid(v) (1 - sigmoid(v)) = x^2 e / (1 + e)^2, v = beta x */
-static inline T FA_PT(swish, dbeta)(T x, const T *p)
+/* d swish / dx (as swish_derivative, the same bits) and d swish / d beta = x^2 sigmoid(v)
+ * (1 - sigmoid(v)) = x^2 e / (1 + e)^2, v = beta x, from one evaluation of e^-|v| */
+static inline T FA_PT(swish, derivative_dbeta)(T x, const T *p, T *dbeta)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T xc = FA_PT(sig, clampmag)(xf, (T)0x1p60);
+    T xm = FA_PT(sig, clampmag)(xf, (T)0x1p60);
     T vh, vl;
-    FA_PT(sig, scaled_arg)(xc, p[0], 0, &vh, &vl);
+    FA_PT(sig, scaled_arg)(xm, p[0], 0, &vh, &vl);
     FA_PT(sig, parts) s = FA_PT(sig, split)(vh, vl);
-    T xb = FA_ABS(xf) + FA_SM_BIAS;
-    T d = ((xb * xb) * s.e) / (s.q * s.q);
-    return s.e == 0 ? (T)0 : d;
+    T xb = FA_ABS(xf) + FA_SM_BIAS; /* its square stays normal */
+    T db = ((xb * xb) * s.e) / (s.q * s.q);
+    db = s.e == 0 ? (T)0 : db;
+    *dbeta = x != x ? x : db; /* xm, vh lost the NaN */
+    xm = FA_M(keepif)(xm, FA_ABS(vh) <= FA_SM_UMAX); /* x dv e -> 0 in the saturated range */
+    T y = FA_PT(sig, times_derivative)(xm, p[0], vh, s);
+    return x != x ? x : y;
 }
 
 /* gelu_sigmoid(x) = x sigmoid(1.702 x), 1.702 in two parts in float. */
@@ -465,9 +470,10 @@ static double FA_PT(loop_swish, beta_block)(const T *restrict g, const T *restri
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T gv = g[i], xv = x[i];
-        tmp[i] = gv * FA_PT(swish, dbeta)(xv, p);
-        gi[i] = gv * FA_PT(swish, derivative)(xv, p);
+        T gv = g[i], db;
+        T d = FA_PT(swish, derivative_dbeta)(x[i], p, &db);
+        tmp[i] = gv * db;
+        gi[i] = gv * d;
     }
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8)
