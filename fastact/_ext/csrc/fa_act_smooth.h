@@ -3,11 +3,15 @@
  *
  * Accuracy rules kept by every function here:
  * - The left tails x * e^v (silu, swish, gelu forms, mish) and their derivatives are computed
- *   with e^v scaled by 2^64 and scaled back at the end (fa_unscale64), so a result that is a
- *   normal number is never lost to an intermediate below the smallest normal, and a subnormal
- *   result is flushed to a signed zero without ever being computed.
+ *   with e^v scaled by 2^64 and scaled back at the end (fa_unscale64), or (the x sigmoid(v)
+ *   family, tanh') as e^v = p 2^-n with 2^-n applied last on the exponent bits (fa_scaledown),
+ *   so a result that is a normal number is never lost to an intermediate below the smallest
+ *   normal, and a subnormal result is flushed to a signed zero without ever being computed.
  * - Arguments that an exponential amplifies (beta * x, the tanh-GELU cubic, x^2 / 2) are formed
  *   exactly or in double-T precision (fa_mul_exact) and passed to the exponential as hi + lo.
+ * - Clamps and flushes before long computations are bit masks or integer minima (fa_keepif,
+ *   fa_keepsign, fa_minpos, fa_blend), not selects with a constant arm: GCC duplicates the code
+ *   after such a select for the constant arm (it split one division into two).
  * - Subnormal inputs are replaced by a signed zero before any arithmetic (no microcode assists),
  *   except where the result c x may be normal (selu, elu with alpha > 1): fa_mul_subnormal.
  * Derivatives that cross zero (silu, swish, mish, the GELUs near x = -0.75 .. -1.28) are sums of
@@ -19,6 +23,8 @@
 #define FA_SM_TINY ((T)(sizeof(T) == 4 ? 1.17549435082228751e-38 : 2.2250738585072014e-308))
 /* |v| beyond which e^-|v| * 2^64 is 0 in T (float 131.7, double 752.8) */
 #define FA_SM_VMAX ((T)(sizeof(T) == 4 ? 200.0 : 800.0))
+/* |v| clamp of the x sigmoid(v) family: e^-|v| has reached 0 (fa_expneg_parts' range) */
+#define FA_SM_UMAX ((T)(sizeof(T) == 4 ? 150.0 : 800.0))
 /* (v + FA_SM_GRID) - FA_SM_GRID rounds |v| < FA_SM_GRID * eps to 0 and keeps the rest to a
  * relative 2^-30 or better at the sizes where it matters: squares and split products of the
  * result never underflow (an underflow is a microcode assist). Plain arithmetic, which the
@@ -53,7 +59,7 @@
 /* x, or a zero of x's sign when x is subnormal */
 static inline T FA_PT(smooth, flush)(T x)
 {
-    return FA_ABS(x) < FA_SM_TINY ? FA_M(signzero)(x) : x;
+    return FA_M(keepsign)(x, !(FA_ABS(x) < FA_SM_TINY)); /* a mask: NaN kept */
 }
 
 /* e = es 2^-64 where it counts next to 1 (e > 2^-104 float, 2^-564 double), else 0: for 1 + e and
@@ -64,8 +70,8 @@ static inline T FA_PT(sig, small)(T es)
 }
 
 /* ---------------------------------------------------------------- tanh */
-/* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| (no cancellation where tanh rounds to
- * +-1); from the output: (1 - y)(1 + y). */
+/* tanh'(x) = sech^2 x = 4e / (1 + e)^2 with e = e^-2|x| = p 2^-n (no cancellation where tanh
+ * rounds to +-1; 2^-n applied last); from the output: (1 - y)(1 + y). */
 static inline T FA_PT(tanh, forward)(T x, const T *p)
 {
     (void)p;
@@ -74,9 +80,11 @@ static inline T FA_PT(tanh, forward)(T x, const T *p)
 static inline T FA_PT(tanh, derivative)(T x, const T *p)
 {
     (void)p;
-    T es = FA_M(expneg_s64)(2 * FA_ABS(x), 0);
-    T q = 1 + FA_PT(sig, small)(es);
-    return FA_M(unscale64)((4 * es) / (q * q));
+    T u = 2 * FA_ABS(x), t;
+    T pe = FA_M(expneg_parts)(FA_M(minpos)(u, FA_SM_UMAX), 0, &t); /* e = pe 2^-n */
+    T q = 1 + FA_M(expneg_join)(pe, t, u);
+    T y = FA_M(scaledown)((4 * pe) / (q * q), t);
+    return x != x ? x : y;
 }
 static inline T FA_PT(tanh, derivative_output)(T y, const T *p)
 {
@@ -98,7 +106,7 @@ static inline T FA_PT(smooth, scale)(T x, T c)
 static inline T FA_PT(elu, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1)(xf);
+    T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, p[0]) : p[0] * FA_M(expm1_neg)(xf);
     return x > 0 ? x : neg;
 }
 static inline T FA_PT(elu, derivative)(T x, const T *p)
@@ -117,7 +125,7 @@ static inline T FA_PT(elu, derivative_output)(T y, const T *p)
 static inline T FA_PT(celu, forward)(T x, const T *p)
 {
     T xf = FA_PT(smooth, flush)(x);
-    return x > 0 ? x : p[0] * FA_M(expm1)(xf / p[0]);
+    return x > 0 ? x : p[0] * FA_M(expm1)(xf / p[0]); /* alpha < 0: x / alpha > 0 */
 }
 static inline T FA_PT(celu, derivative)(T x, const T *p)
 {
@@ -133,7 +141,7 @@ static inline T FA_PT(selu, forward)(T x, const T *p)
     T xf = FA_PT(smooth, flush)(x);
     T pos = FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LAMBDA));
     T neg = FA_ABS(x) < FA_SM_TINY ? FA_PT(smooth, scale)(x, FA_SM_HI(FA_SELU_LA))
-                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1)(xf);
+                                   : FA_SM_HI(FA_SELU_LA) * FA_M(expm1_neg)(xf);
     return x > 0 ? pos : neg;
 }
 static inline T FA_PT(selu, derivative)(T x, const T *p)
@@ -152,97 +160,107 @@ static inline T FA_PT(selu, derivative_output)(T y, const T *p)
 /* ---------------------------------------------------------------- x sigmoid(v) family */
 /* The common core of silu, swish and the sigmoid/tanh GELUs: y = x sigmoid(v) and
  * y' = sigmoid(v) (1 + x dv (1 - sigmoid(v))), for v = vh + vl given in two parts and dv = dv/dx.
- * With e = e^-|v|: sigmoid(v) = 1/(1+e) for v >= 0, e/(1+e) for v < 0; the v < 0 side is
- * computed with e * 2^64. xc is x clamped to a finite range where the limits are reached. */
+ * With e = e^-|v| = p 2^-n (fa_expneg_parts): sigmoid(v) = 1/(1+e) for v >= 0, e/(1+e) for
+ * v < 0; the v < 0 side is computed with p and scaled by 2^-n last (fa_scaledown), so a normal
+ * result never passes through a subnormal intermediate. xm is x clamped in magnitude (finite),
+ * where the limits have been reached. Clamps and flushes are bit masks and integer minima, not
+ * selects with a constant arm (GCC would duplicate the code after them for that arm). */
 typedef struct {
-    T e, es, q; /* e^-|v|, e^-|v| * 2^64, 1 + e */
+    T p, t, e, q; /* e^-|v| = p 2^-n (t holds n), e^-|v| (0 below the smallest normal), 1 + e */
 } FA_PT(sig, parts);
 
-static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
+/* ulo: the low part of |v| (vl with v's sign applied) */
+static inline FA_PT(sig, parts) FA_PT(sig, split_lo)(T vh, T ulo)
 {
     FA_PT(sig, parts) s;
-    s.es = FA_M(expneg_s64)(FA_ABS(vh), vh >= 0 ? vl : -vl);
-    s.e = FA_M(unscale64)(s.es);
-    s.q = 1 + FA_PT(sig, small)(s.es);
+    T u = FA_ABS(vh);
+    T uc = FA_M(minpos)(u, FA_SM_UMAX); /* n stays small enough for fa_scaledown */
+    s.p = FA_M(expneg_parts)(uc, ulo, &s.t);
+    s.e = FA_M(expneg_join)(s.p, s.t, u);
+    s.q = 1 + s.e;
     return s;
 }
 
-static inline T FA_PT(sig, times)(T x, T xc, T vh, FA_PT(sig, parts) s)
+static inline FA_PT(sig, parts) FA_PT(sig, split)(T vh, T vl)
 {
-    T r = (vh >= 0 ? x : xc * s.es) / s.q; /* one division for both sides */
-    T neg = FA_M(unscale64)(r);
-    return vh >= 0 ? r : neg;
+    T ulo = vh >= 0 ? vl : -vl;
+    ulo = FA_M(keepif)(ulo, FA_ABS(vh) <= FA_SM_UMAX); /* saturated: any finite p will do */
+    return FA_PT(sig, split_lo)(vh, ulo);
 }
 
-/* pos: (q + xd e) / q^2; neg: e (q + xd) / q^2 (scaled), with one division for both */
-static inline T FA_PT(sig, times_derivative)(T xc, T dv, T vh, FA_PT(sig, parts) s)
+/* x sigmoid(v); NaN comes in through x where v is NaN too (callers whose v lost it restore it) */
+static inline T FA_PT(sig, times)(T x, T xm, T vh, FA_PT(sig, parts) s)
 {
-    T xd = xc * dv;
-    T b = s.q + (vh >= 0 ? xd * FA_PT(sig, small)(s.es) : xd);
-    T r = (vh >= 0 ? b : s.es * b) / (s.q * s.q);
-    T neg = FA_M(unscale64)(r);
-    return vh >= 0 ? r : neg;
+    T d = FA_M(blend)(vh < 0, xm * s.p, x) / s.q; /* one division for both sides */
+    T neg = FA_M(scaledown)(d, s.t);
+    return vh < 0 ? neg : d;
+}
+
+/* pos: (q + xd e) / q^2; neg: p (q + xd) / q^2 2^-n, with one division for both; xm zero where
+ * |v| > FA_SM_UMAX; NaN is restored by the caller */
+static inline T FA_PT(sig, times_derivative)(T xm, T dv, T vh, FA_PT(sig, parts) s)
+{
+    T xd = xm * dv;
+    T b = s.q + (vh < 0 ? xd : xd * s.e);
+    T d = FA_M(blend)(vh < 0, s.p * b, b) / (s.q * s.q);
+    T neg = FA_M(scaledown)(d, s.t);
+    return vh < 0 ? neg : d;
 }
 
 /* v = b x in two parts for b = bh + bl (bl = 0 when b is exact in T) */
-static inline void FA_PT(sig, scaled_arg)(T xc, T bh, T bl, T *vh, T *vl)
+static inline void FA_PT(sig, scaled_arg)(T xm, T bh, T bl, T *vh, T *vl)
 {
-    xc = (xc + FA_SM_GRID) - FA_SM_GRID; /* no underflow in the split product */
-    FA_M(mul_exact)(bh, xc, vh, vl);
-    *vl = *vl + bl * xc;
+    xm = (xm + FA_SM_GRID) - FA_SM_GRID; /* no underflow in the split product */
+    FA_M(mul_exact)(bh, xm, vh, vl);
+    if (bl != 0) /* a constant at every call */
+        *vl = *vl + bl * xm;
 }
 
-/* x clamped to +-2^60, where every product here stays finite and sigmoid(b x) has saturated */
-static inline T FA_PT(sig, clamp)(T x)
+/* x clamped to +-c in magnitude (x finite or not; NaN gives +-c) */
+static inline T FA_PT(sig, clampmag)(T x, T c)
 {
-    T xc = x > (T)0x1p60 ? (T)0x1p60 : x;
-    return xc < -(T)0x1p60 ? -(T)0x1p60 : xc;
+    return FA_M(withsign)(FA_M(minpos)(FA_ABS(x), c), x);
 }
 
 static inline T FA_PT(swish_core, forward)(T x, T bh, T bl)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T xc = FA_PT(sig, clamp)(xf);
+    T xm = FA_PT(sig, clampmag)(xf, (T)0x1p60); /* products stay finite; sigmoid(b x) saturated */
     T vh, vl;
-    FA_PT(sig, scaled_arg)(xc, bh, bl, &vh, &vl);
-    return FA_PT(sig, times)(xf, xc, vh, FA_PT(sig, split)(vh, vl));
+    FA_PT(sig, scaled_arg)(xm, bh, bl, &vh, &vl);
+    T y = FA_PT(sig, times)(xf, xm, vh, FA_PT(sig, split)(vh, vl));
+    return x != x ? x : y; /* xm, vh lost the NaN */
 }
 
 static inline T FA_PT(swish_core, derivative)(T x, T bh, T bl)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T xc = FA_PT(sig, clamp)(xf);
+    T xm = FA_PT(sig, clampmag)(xf, (T)0x1p60);
     T vh, vl;
-    FA_PT(sig, scaled_arg)(xc, bh, bl, &vh, &vl);
-    xc = FA_ABS(vh) > FA_SM_VMAX ? (T)0 : xc; /* x dv e -> 0 in the saturated range */
-    return FA_PT(sig, times_derivative)(xc, bh, vh, FA_PT(sig, split)(vh, vl));
+    FA_PT(sig, scaled_arg)(xm, bh, bl, &vh, &vl);
+    FA_PT(sig, parts) s = FA_PT(sig, split)(vh, vl);
+    xm = FA_M(keepif)(xm, FA_ABS(vh) <= FA_SM_UMAX); /* x dv e -> 0 in the saturated range */
+    T y = FA_PT(sig, times_derivative)(xm, bh, vh, s);
+    return x != x ? x : y;
 }
 
 /* silu(x) = x sigmoid(x); silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))); silu(-inf) = -0.
  * v = x is exact: no split product. */
-static inline FA_PT(sig, parts) FA_PT(silu, split)(T x)
-{
-    FA_PT(sig, parts) s;
-    s.es = FA_M(expneg_s64)(FA_ABS(x), 0);
-    s.e = FA_M(unscale64)(s.es);
-    s.q = 1 + FA_PT(sig, small)(s.es);
-    return s;
-}
 static inline T FA_PT(silu, forward)(T x, const T *p)
 {
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
-    T xc = xf < -(T)0x1p60 ? -(T)0x1p60 : xf; /* x e^x: -inf gives -0, not NaN */
-    return FA_PT(sig, times)(xf, xc, xf, FA_PT(silu, split)(xf));
+    T xm = FA_PT(sig, clampmag)(xf, FA_SM_UMAX); /* x e^x: -inf gives -0, not NaN */
+    return FA_PT(sig, times)(xf, xm, xf, FA_PT(sig, split_lo)(xf, 0));
 }
 static inline T FA_PT(silu, derivative)(T x, const T *p)
 {
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
-    T xc = FA_PT(sig, clamp)(xf);
-    T v = xc;
-    xc = FA_ABS(v) > FA_SM_VMAX ? (T)0 : xc; /* x e -> 0 in the saturated range */
-    return FA_PT(sig, times_derivative)(xc, 1, v, FA_PT(silu, split)(v));
+    T xm = FA_PT(sig, clampmag)(xf, FA_SM_UMAX);
+    xm = FA_M(keepif)(xm, FA_ABS(xf) <= FA_SM_UMAX); /* x e -> 0 in the saturated range */
+    T y = FA_PT(sig, times_derivative)(xm, 1, xf, FA_PT(sig, split_lo)(xf, 0));
+    return x != x ? x : y;
 }
 
 /* swish(x) = x sigmoid(beta x), p[0] = beta (b x formed exactly). */
@@ -254,17 +272,22 @@ static inline T FA_PT(swish, derivative)(T x, const T *p)
 {
     return FA_PT(swish_core, derivative)(x, p[0], 0);
 }
-/* d swish / d beta = x^2 sigmoid(v) (1 - sigmoid(v)) = x^2 e / (1 + e)^2, v = beta x */
-static inline T FA_PT(swish, dbeta)(T x, const T *p)
+/* d swish / dx (as swish_derivative, the same bits) and d swish / d beta = x^2 sigmoid(v)
+ * (1 - sigmoid(v)) = x^2 e / (1 + e)^2, v = beta x, from one evaluation of e^-|v| */
+static inline T FA_PT(swish, derivative_dbeta)(T x, const T *p, T *dbeta)
 {
     T xf = FA_PT(smooth, flush)(x);
-    T xc = FA_PT(sig, clamp)(xf);
+    T xm = FA_PT(sig, clampmag)(xf, (T)0x1p60);
     T vh, vl;
-    FA_PT(sig, scaled_arg)(xc, p[0], 0, &vh, &vl);
+    FA_PT(sig, scaled_arg)(xm, p[0], 0, &vh, &vl);
     FA_PT(sig, parts) s = FA_PT(sig, split)(vh, vl);
-    T xb = FA_ABS(xf) + FA_SM_BIAS;
-    T d = ((xb * xb) * s.e) / (s.q * s.q);
-    return s.e == 0 ? (T)0 : d;
+    T xb = FA_ABS(xf) + FA_SM_BIAS; /* its square stays normal */
+    T db = ((xb * xb) * s.e) / (s.q * s.q);
+    db = s.e == 0 ? (T)0 : db;
+    *dbeta = x != x ? x : db; /* xm, vh lost the NaN */
+    xm = FA_M(keepif)(xm, FA_ABS(vh) <= FA_SM_UMAX); /* x dv e -> 0 in the saturated range */
+    T y = FA_PT(sig, times_derivative)(xm, p[0], vh, s);
+    return x != x ? x : y;
 }
 
 /* gelu_sigmoid(x) = x sigmoid(1.702 x), 1.702 in two parts in float. */
@@ -283,7 +306,8 @@ static inline T FA_PT(gelu_sigmoid, derivative)(T x, const T *p)
 
 /* gelu_tanh(x) = 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3), with
  * 2u formed in double-T precision (every product split exactly): the tail's e^2u amplifies the
- * error of its argument by |2u|. x is clamped to +-40, where the function has saturated. */
+ * error of its argument by |2u|. x is clamped to +-40, where the function has saturated (and
+ * x dv stays finite for the derivative's saturated side). */
 static inline void FA_PT(gelu_tanh, arg)(T xc, T *vh, T *vl)
 {
     T s, sl, c, cl, q, ql, w, wl, bb;
@@ -303,24 +327,24 @@ static inline T FA_PT(gelu_tanh, forward)(T x, const T *p)
 {
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
-    T xc = xf > 40 ? (T)40 : xf;
-    xc = xc < -40 ? (T)-40 : xc;
+    T xc = FA_PT(sig, clampmag)(xf, 40);
     T vh, vl;
     FA_PT(gelu_tanh, arg)(xc, &vh, &vl);
-    return FA_PT(sig, times)(xf, xc, vh, FA_PT(sig, split)(vh, vl));
+    T y = FA_PT(sig, times)(xf, xc, vh, FA_PT(sig, split)(vh, vl));
+    return x != x ? x : y; /* xc, vh lost the NaN */
 }
 static inline T FA_PT(gelu_tanh, derivative)(T x, const T *p)
 {
     (void)p;
     T xf = FA_PT(smooth, flush)(x);
-    T xc = xf > 40 ? (T)40 : xf;
-    xc = xc < -40 ? (T)-40 : xc;
+    T xc = FA_PT(sig, clampmag)(xf, 40);
     xc = (xc + FA_SM_GRID) - FA_SM_GRID;
     T vh, vl;
     FA_PT(gelu_tanh, arg)(xc, &vh, &vl);
     /* dv/dx = C (1 + 3 k x^2) */
     T dv = FA_SM_HI(FA_GELU_TANH_C) * (1 + (3 * FA_SM_HI(FA_GELU_TANH_K)) * (xc * xc));
-    return FA_PT(sig, times_derivative)(xc, dv, vh, FA_PT(sig, split)(vh, vl));
+    T y = FA_PT(sig, times_derivative)(xc, dv, vh, FA_PT(sig, split)(vh, vl));
+    return x != x ? x : y;
 }
 
 /* ---------------------------------------------------------------- gelu (exact) */
@@ -533,9 +557,10 @@ static double FA_PT(loop_swish, beta_block)(const T *restrict g, const T *restri
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
     {
-        T gv = g[i], xv = x[i];
-        tmp[i] = gv * FA_PT(swish, dbeta)(xv, p);
-        gi[i] = gv * FA_PT(swish, derivative)(xv, p);
+        T gv = g[i], db;
+        T d = FA_PT(swish, derivative_dbeta)(x[i], p, &db);
+        tmp[i] = gv * db;
+        gi[i] = gv * d;
     }
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8)

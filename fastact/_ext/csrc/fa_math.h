@@ -27,9 +27,10 @@
  * Building blocks (their accuracy is asserted through the activations' tests):
  * fa_exp_hilo e^(x+lo); fa_exp_poly (e^r on |r| <= ln2/2); fa_exp_s64 e^(x+lo) 2^64;
  * fa_expneg_s64 e^-(u+lo) 2^64 for u >= 0; fa_unscale64; fa_keepif (a select by bit mask);
+ * fa_expneg_parts / fa_expneg_join / fa_scaledown (e^-u as p 2^-n, 2^-n applied last);
  * fa_mul_exact (Dekker product);
  * fa_mul_subnormal; fa_signzero; fa_erf_small; fa_erfcx_pos; fa_phix_pos (Phi(-a) e^(a^2/2));
- * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus). Polynomial coefficients come
+ * fa_exp_negsq; fa_log1p_unit (log1p on [0, 1], for softplus); fa_expm1_neg (x <= 0). Polynomial coefficients come
  * from tools/mathcheck/fit_coeffs.py.
  */
 #ifndef FA_MATH_H
@@ -61,6 +62,17 @@ static inline double fa_from_bits_f64(uint64_t u)
     double x;
     memcpy(&x, &u, sizeof x);
     return x;
+}
+
+/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
+ * following product (which would then run in every lane, some to a subnormal: an assist). */
+static inline float fa_keepif_f32(float x, int keep)
+{
+    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
+}
+static inline double fa_keepif_f64(double x, int keep)
+{
+    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
 }
 
 /* e^(x + xlo) for a small correction |xlo| <= ulp(x) (added to the reduced argument); e^x,
@@ -120,7 +132,7 @@ static inline float fa_expneg_f32(float u)
     /* times 2^-n, built from t's low 9 bits (n): a product, so NaN stays NaN */
     float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u - fa_bits_f32(t)) << 23);
     y = y * s;
-    return u > umax ? 0.0f : y;
+    return fa_keepif_f32(y, !(u > umax));
 }
 
 /* e^x, double: as the float version with a degree-13 Taylor polynomial (truncation < 2^-58 on
@@ -180,25 +192,36 @@ static inline double fa_sigmoid_f64(double x)
 
 /* ---------------------------------------------------------------- exact products and scaling */
 
-/* a * b = *hi + *lo exactly (Dekker: no FMA, so every ISA level gives the same bits); valid
- * while |a|, |b| < 2^115 (float) / 2^995 (double). */
+/* a * b = *hi + *lo exactly: one fused multiply-add where the ISA level has it, else Dekker's
+ * product. Both give the exact error, so every level gives the same bits, while |a|, |b| <
+ * 2^115 (float) / 2^995 (double) and no partial product of Dekker's falls below the smallest
+ * normal (callers keep their factors away from the subnormal range). */
 static inline void fa_mul_exact_f32(float a, float b, float *hi, float *lo)
 {
+    float p = a * b;
+    *hi = p;
+#ifdef __FMA__
+    /* the exact error in one fused step: the same value as Dekker's below */
+    *lo = __builtin_fmaf(a, b, -p);
+#else
     float ca = a * 4097.0f, cb = b * 4097.0f;
     float ah = ca - (ca - a), bh = cb - (cb - b);
     float al = a - ah, bl = b - bh;
-    float p = a * b;
-    *hi = p;
     *lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
 }
 static inline void fa_mul_exact_f64(double a, double b, double *hi, double *lo)
 {
+    double p = a * b;
+    *hi = p;
+#ifdef __FMA__
+    *lo = __builtin_fma(a, b, -p);
+#else
     double ca = a * 134217729.0, cb = b * 134217729.0;
     double ah = ca - (ca - a), bh = cb - (cb - b);
     double al = a - ah, bl = b - bh;
-    double p = a * b;
-    *hi = p;
     *lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
 }
 
 /* e^(x + xlo) * 2^64 for x <= 40 (|xlo| <= ulp(x)): the left tail of e^x kept normal (callers
@@ -287,15 +310,49 @@ static inline double fa_signzero_f64(double x)
     return fa_from_bits_f64(fa_bits_f64(x) & 0x8000000000000000ull);
 }
 
-/* x where keep, else +0, by a bit mask: unlike a select, the compiler does not move it past a
- * following product (which would then run in every lane, some to a subnormal: an assist). */
-static inline float fa_keepif_f32(float x, int keep)
+/* x where keep, else a zero of x's sign, by a bit mask (see fa_keepif). */
+static inline float fa_keepsign_f32(float x, int keep)
 {
-    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0u));
+    return fa_from_bits_f32(fa_bits_f32(x) & (keep ? 0xffffffffu : 0x80000000u));
 }
-static inline double fa_keepif_f64(double x, int keep)
+static inline double fa_keepsign_f64(double x, int keep)
 {
-    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0u));
+    return fa_from_bits_f64(fa_bits_f64(x) & (keep ? 0xffffffffffffffffull : 0x8000000000000000ull));
+}
+
+/* c ? a : b by bit masks: GCC does not sink it into the arms (it turned (c ? a : b) / q into
+ * two divisions) */
+static inline float fa_blend_f32(int c, float a, float b)
+{
+    uint32_t m = c ? 0xffffffffu : 0u;
+    return fa_from_bits_f32((fa_bits_f32(a) & m) | (fa_bits_f32(b) & ~m));
+}
+static inline double fa_blend_f64(int c, double a, double b)
+{
+    uint64_t m = c ? 0xffffffffffffffffull : 0u;
+    return fa_from_bits_f64((fa_bits_f64(a) & m) | (fa_bits_f64(b) & ~m));
+}
+
+/* min(a, c) for a >= 0 or NaN (gives c) and a constant c > 0: an integer minimum on the bits in
+ * float (no select on a constant arm, which GCC would specialize the rest of the code on) */
+static inline float fa_minpos_f32(float a, float c)
+{
+    int32_t ia = (int32_t)fa_bits_f32(a), ic = (int32_t)fa_bits_f32(c);
+    return fa_from_bits_f32((uint32_t)(ia < ic ? ia : ic));
+}
+static inline double fa_minpos_f64(double a, double c)
+{
+    return a < c ? a : c; /* no 64-bit integer minimum before AVX-512; NaN gives NaN here */
+}
+
+/* |m| with x's sign */
+static inline float fa_withsign_f32(float m, float x)
+{
+    return fa_from_bits_f32(fa_bits_f32(m) | (fa_bits_f32(x) & 0x80000000u));
+}
+static inline double fa_withsign_f64(double m, double x)
+{
+    return fa_from_bits_f64(fa_bits_f64(m) | (fa_bits_f64(x) & 0x8000000000000000ull));
 }
 
 /* c * x for a subnormal x (|c| < 2^100), without arithmetic on a subnormal number: x's
@@ -341,6 +398,83 @@ static inline double fa_unscale64_f64(double v)
     return a < 0x1p-958 ? fa_signzero_f64(v) : y;
 }
 
+/* e^-(u + ulo) = p 2^-n in parts, for 0 <= u <= 150 (float) / 800 (double) (callers clamp;
+ * |ulo| <= ulp(u)): returns p = e^r, r = n ln2 - u - ulo (|r| <= ln2/2, as fa_expneg), and
+ * sets *t to a number whose low bits hold n, for fa_expneg_join and fa_scaledown (NaN: p = 1,
+ * n = 0; the caller carries the NaN through another operand). Lets a caller
+ * multiply p by other factors first and apply 2^-n once at the end, on the exponent bits. */
+static inline float fa_expneg_parts_f32(float u, float ulo, float *t)
+{
+    float uc = fa_keepif_f32(u, u >= 0x1p-30f); /* tiny, subnormal, NaN: e^-u = 1 (a mask, so
+                                                    the compiler does not specialize on 0) */
+    const float magic = 12582912.0f;
+    float tt = uc * 1.44269504088896341f + magic;
+    float kf = tt - magic;
+    float r = kf * 0.693359375f - uc;
+    r = r + kf * -2.12194440e-4f;
+    r = r - ulo;
+    *t = tt;
+    return fa_exp_poly_f32(r);
+}
+static inline double fa_expneg_parts_f64(double u, double ulo, double *t)
+{
+    double uc = fa_keepif_f64(u, u >= 0x1p-60);
+    const double magic = 6755399441055744.0;
+    double tt = uc * 1.44269504088896338700e+00 + magic;
+    double kf = tt - magic;
+    double r = kf * 6.93147180369123816490e-01 - uc;
+    r = r + kf * 1.90821492927058770002e-10;
+    r = r - ulo;
+    *t = tt;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    return 1.0 + (r + p * (r * r));
+}
+
+/* e^-u = p 2^-n from fa_expneg_parts (u as given to it), 0 where that is below the smallest
+ * normal: 2^-n is built from t's bits (for the n of the flushed range it is 0, inf or a normal
+ * power of two, never subnormal) and the flush selects on the result. */
+static inline float fa_expneg_join_f32(float p, float t, float u)
+{
+    float s = fa_from_bits_f32((fa_bits_f32(12582912.0f) + 127u - fa_bits_f32(t)) << 23);
+    float y = p * s;
+    return u > 87.33654022216797f ? 0.0f : y;
+}
+static inline double fa_expneg_join_f64(double p, double t, double u)
+{
+    double s = fa_from_bits_f64((fa_bits_f64(6755399441055744.0) + 1023u - fa_bits_f64(t)) << 52);
+    double y = p * s;
+    return u > 708.3964185322641 ? 0.0 : y;
+}
+
+/* d 2^-n for finite d and the n held in t (fa_expneg_parts), on the exponent bits (exact where
+ * the result is normal); a zero of d's sign where the result is below the smallest normal. No
+ * lane computes a subnormal number. */
+static inline float fa_scaledown_f32(float d, float t)
+{
+    uint32_t nsh = (fa_bits_f32(t) - fa_bits_f32(12582912.0f)) << 23;
+    float lim = fa_from_bits_f32(nsh + 0x00800000u); /* 2^(n - 126): smallest |d| kept */
+    float y = fa_from_bits_f32(fa_bits_f32(d) - nsh);
+    return __builtin_fabsf(d) >= lim ? y : fa_signzero_f32(d);
+}
+static inline double fa_scaledown_f64(double d, double t)
+{
+    uint64_t nsh = (fa_bits_f64(t) - fa_bits_f64(6755399441055744.0)) << 52;
+    double lim = fa_from_bits_f64(nsh + 0x0010000000000000ull);
+    double y = fa_from_bits_f64(fa_bits_f64(d) - nsh);
+    return __builtin_fabs(d) >= lim ? y : fa_signzero_f64(d);
+}
+
 /* ---------------------------------------------------------------- expm1 */
 
 /* e^x - 1. x = k ln2 + r (|r| <= ln2/2, ln2 in two parts); expm1(r) = r + r^2/2 + r^3 P(r)
@@ -349,9 +483,12 @@ static inline double fa_unscale64_f64(double v)
  * For |x| < 2^-26 the result is x; below -30 it is -1. */
 static inline float fa_expm1_f32(float x)
 {
-    float xc = __builtin_fabsf(x) < 0x1p-26f ? 0.0f : x;
-    xc = xc > 88.8f ? 88.8f : xc;
-    xc = xc < -30.0f ? -30.0f : xc;
+    /* x clamped to [-30, 88.8], tiny x to 0, by masks and an integer minimum (selects with a
+     * constant arm make GCC duplicate the code below for that arm) */
+    uint32_t lim = fa_bits_f32(30.0f)
+                   + ((fa_bits_f32(88.8f) - fa_bits_f32(30.0f)) & (x > 0.0f ? 0xffffffffu : 0u));
+    float a = fa_minpos_f32(__builtin_fabsf(x), fa_from_bits_f32(lim));
+    float xc = fa_withsign_f32(fa_keepif_f32(a, a >= 0x1p-26f), x);
     const float magic = 12582912.0f;
     float t = xc * 1.44269504088896341f + magic;
     float kf = t - magic;
@@ -364,13 +501,36 @@ static inline float fa_expm1_f32(float x)
     p = p * r + 1.66666666667e-1f;
     float r2 = r * r;
     float em = r + (r2 * 0.5f + (r2 * r) * p);
-    float big = kf > 64.0f ? 1.0f : 0.0f;
-    float t1 = (kf - 64.0f * big) + magic;
-    uint32_t n1 = fa_bits_f32(t1) - fa_bits_f32(magic);
+    uint32_t big = kf > 64.0f ? 0xffffffffu : 0u;
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic) - (64u & big);
     float s1 = fa_from_bits_f32((n1 + 127u) << 23);
-    float c = s1 - (kf > 64.0f ? 0x1p-64f : 1.0f);
-    float y = (s1 * em + c) * (kf > 64.0f ? 0x1p64f : 1.0f);
-    return __builtin_fabsf(x) < 0x1p-26f ? x : y;
+    float c = s1 - fa_from_bits_f32(fa_bits_f32(1.0f) - ((64u << 23) & big)); /* 2^-64 or 1 */
+    float y = (s1 * em + c) * fa_from_bits_f32(fa_bits_f32(1.0f) + ((64u << 23) & big));
+    return !(__builtin_fabsf(x) >= 0x1p-26f) ? x : y; /* tiny x and NaN */
+}
+/* fa_expm1 for x <= 0 only (ELU's negative side; any other x gives some finite value, NaN NaN):
+ * the same steps and bits as fa_expm1_f32 there, without its overflow side. */
+static inline float fa_expm1_neg_f32(float x)
+{
+    float a = fa_minpos_f32(__builtin_fabsf(x), 30.0f); /* -30: e^x - 1 = -1 in float */
+    a = fa_keepif_f32(a, a >= 0x1p-26f);
+    float xc = -a;
+    const float magic = 12582912.0f;
+    float t = xc * 1.44269504088896341f + magic;
+    float kf = t - magic;
+    float r = xc - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.98826900437e-4f;
+    p = p * r + 1.39261761199e-3f;
+    p = p * r + 8.33332089215e-3f;
+    p = p * r + 4.16665546621e-2f;
+    p = p * r + 1.66666666667e-1f;
+    float r2 = r * r;
+    float em = r + (r2 * 0.5f + (r2 * r) * p);
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic);
+    float s1 = fa_from_bits_f32((n1 + 127u) << 23);
+    float y = s1 * em + (s1 - 1.0f);
+    return !(__builtin_fabsf(x) >= 0x1p-26f) ? x : y; /* tiny x and NaN */
 }
 static inline double fa_expm1_f64(double x)
 {
@@ -401,6 +561,7 @@ static inline double fa_expm1_f64(double x)
     double y = (s1 * em + c) * (kf > 512.0 ? 0x1p512 : 1.0);
     return __builtin_fabs(x) < 0x1p-54 ? x : y;
 }
+static inline double fa_expm1_neg_f64(double x) { return fa_expm1_f64(x); }
 
 /* ---------------------------------------------------------------- log1p */
 
