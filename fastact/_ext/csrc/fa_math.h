@@ -137,18 +137,8 @@ static inline float fa_expneg_f32(float u)
 
 /* e^x, double: as the float version with a degree-13 Taylor polynomial (truncation < 2^-58 on
  * |r| <= ln2/2) and fdlibm's two-part ln2 (n ln2_hi exact: n has <= 11 bits, ln2_hi 32). */
-static inline double fa_exp_hilo_f64(double x, double xlo)
+static inline double fa_exp_poly_f64(double r)
 {
-    const double hi = 709.8, lo = -708.3964185322641; /* lo: smallest x with e^x >= DBL_MIN */
-    double xc = __builtin_fabs(x) < 0x1p-60 ? 0.0 : x;
-    xc = xc > hi ? hi : xc;
-    xc = xc < lo ? lo : xc;
-    const double magic = 6755399441055744.0; /* 1.5 * 2^52 */
-    double t = xc * 1.44269504088896338700e+00 + magic;
-    double kf = t - magic;
-    double r = xc - kf * 6.93147180369123816490e-01;
-    r = r - kf * 1.90821492927058770002e-10;
-    r = r + xlo;
     double p = 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -161,7 +151,21 @@ static inline double fa_exp_hilo_f64(double x, double xlo)
     p = p * r + 1.0 / 24.0;
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
-    double y = 1.0 + (r + p * (r * r));
+    return 1.0 + (r + p * (r * r));
+}
+static inline double fa_exp_hilo_f64(double x, double xlo)
+{
+    const double hi = 709.8, lo = -708.3964185322641; /* lo: smallest x with e^x >= DBL_MIN */
+    double xc = __builtin_fabs(x) < 0x1p-60 ? 0.0 : x;
+    xc = xc > hi ? hi : xc;
+    xc = xc < lo ? lo : xc;
+    const double magic = 6755399441055744.0; /* 1.5 * 2^52 */
+    double t = xc * 1.44269504088896338700e+00 + magic;
+    double kf = t - magic;
+    double r = xc - kf * 6.93147180369123816490e-01;
+    r = r - kf * 1.90821492927058770002e-10;
+    r = r + xlo;
+    double y = fa_exp_poly_f64(r);
     double kh = kf > 0.0 ? 512.0 : -512.0;
     double t1 = (kf - kh) + magic;
     uint64_t n1 = fa_bits_f64(t1) - fa_bits_f64(magic);
@@ -258,19 +262,7 @@ static inline double fa_exp_s64_f64(double x, double xlo)
     double r = xc - kf * 6.93147180369123816490e-01;
     r = r - kf * 1.90821492927058770002e-10;
     r = r + xlo;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    double y = 1.0 + (r + p * (r * r));
+    double y = fa_exp_poly_f64(r);
     uint64_t n = fa_bits_f64(t) - fa_bits_f64(magic);
     double s = fa_from_bits_f64(x < lo ? 0u : (n + 1023u + 64u) << 52);
     return y * s;
@@ -426,19 +418,7 @@ static inline double fa_expneg_parts_f64(double u, double ulo, double *t)
     r = r + kf * 1.90821492927058770002e-10;
     r = r - ulo;
     *t = tt;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    return 1.0 + (r + p * (r * r));
+    return fa_exp_poly_f64(r);
 }
 
 /* e^-u = p 2^-n from fa_expneg_parts (u as given to it), 0 where that is below the smallest
@@ -477,6 +457,22 @@ static inline double fa_scaledown_f64(double d, double t)
 
 /* ---------------------------------------------------------------- expm1 */
 
+/* expm1(r) of the reduced argument r = x - k ln2, with t (k in its low bits) and kf = k */
+static inline float fa_expm1_reduced_f32(float xc, float *t, float *kf)
+{
+    const float magic = 12582912.0f;
+    *t = xc * 1.44269504088896341f + magic;
+    *kf = *t - magic;
+    float r = xc - *kf * 0.693359375f;
+    r = r - *kf * -2.12194440e-4f;
+    float p = 1.98826900437e-4f;
+    p = p * r + 1.39261761199e-3f;
+    p = p * r + 8.33332089215e-3f;
+    p = p * r + 4.16665546621e-2f;
+    p = p * r + 1.66666666667e-1f;
+    float r2 = r * r;
+    return r + (r2 * 0.5f + (r2 * r) * p);
+}
 /* e^x - 1. x = k ln2 + r (|r| <= ln2/2, ln2 in two parts); expm1(r) = r + r^2/2 + r^3 P(r)
  * (P fitted by tools/mathcheck/fit_coeffs.py); then expm1(x) = 2^k expm1(r) + (2^k - 1), one
  * rounding at the end, with 2^k split in two for k > 64 (overflow to inf is then natural).
@@ -489,20 +485,10 @@ static inline float fa_expm1_f32(float x)
                    + ((fa_bits_f32(88.8f) - fa_bits_f32(30.0f)) & (x > 0.0f ? 0xffffffffu : 0u));
     float a = fa_minpos_f32(__builtin_fabsf(x), fa_from_bits_f32(lim));
     float xc = fa_withsign_f32(fa_keepif_f32(a, a >= 0x1p-26f), x);
-    const float magic = 12582912.0f;
-    float t = xc * 1.44269504088896341f + magic;
-    float kf = t - magic;
-    float r = xc - kf * 0.693359375f;
-    r = r - kf * -2.12194440e-4f;
-    float p = 1.98826900437e-4f;
-    p = p * r + 1.39261761199e-3f;
-    p = p * r + 8.33332089215e-3f;
-    p = p * r + 4.16665546621e-2f;
-    p = p * r + 1.66666666667e-1f;
-    float r2 = r * r;
-    float em = r + (r2 * 0.5f + (r2 * r) * p);
+    float t, kf;
+    float em = fa_expm1_reduced_f32(xc, &t, &kf);
     uint32_t big = kf > 64.0f ? 0xffffffffu : 0u;
-    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic) - (64u & big);
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(12582912.0f) - (64u & big);
     float s1 = fa_from_bits_f32((n1 + 127u) << 23);
     float c = s1 - fa_from_bits_f32(fa_bits_f32(1.0f) - ((64u << 23) & big)); /* 2^-64 or 1 */
     float y = (s1 * em + c) * fa_from_bits_f32(fa_bits_f32(1.0f) + ((64u << 23) & big));
@@ -515,21 +501,12 @@ static inline float fa_expm1_neg_f32(float x)
     float a = fa_minpos_f32(__builtin_fabsf(x), 30.0f); /* -30: e^x - 1 = -1 in float */
     a = fa_keepif_f32(a, a >= 0x1p-26f);
     float xc = -a;
-    const float magic = 12582912.0f;
-    float t = xc * 1.44269504088896341f + magic;
-    float kf = t - magic;
-    float r = xc - kf * 0.693359375f;
-    r = r - kf * -2.12194440e-4f;
-    float p = 1.98826900437e-4f;
-    p = p * r + 1.39261761199e-3f;
-    p = p * r + 8.33332089215e-3f;
-    p = p * r + 4.16665546621e-2f;
-    p = p * r + 1.66666666667e-1f;
-    float r2 = r * r;
-    float em = r + (r2 * 0.5f + (r2 * r) * p);
-    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(magic);
+    float t, kf;
+    float em = fa_expm1_reduced_f32(xc, &t, &kf);
+    uint32_t n1 = fa_bits_f32(t) - fa_bits_f32(12582912.0f);
     float s1 = fa_from_bits_f32((n1 + 127u) << 23);
     float y = s1 * em + (s1 - 1.0f);
+    (void)kf;
     return !(__builtin_fabsf(x) >= 0x1p-26f) ? x : y; /* tiny x and NaN */
 }
 static inline double fa_expm1_f64(double x)
