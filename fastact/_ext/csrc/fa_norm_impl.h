@@ -84,6 +84,36 @@ static inline ptrdiff_t FN(line_head)(const T *p, ptrdiff_t n)
     return h < n ? h : n;
 }
 
+/* Software prefetch for the statistics, which sweep four rows at once: four rows 4 KiB apart
+ * start four new pages every few hundred cycles, and the hardware prefetchers (which stop at
+ * page boundaries) lag; prefetching the rows FA_PF_BYTES ahead made the statistics pass 1.3x
+ * (2-D, 4 KiB rows) to 1.25x (channels-last, 256-byte rows) faster (the backward sums, two
+ * arrays, gained nothing). A hint only: results never depend on it. */
+#define FA_PF_BYTES 16384
+#define FA_LINE ((ptrdiff_t)(64 / sizeof(T))) /* elements per cache line */
+
+/* Rows ahead to prefetch (a multiple of 4), for rows of stride ld */
+static inline ptrdiff_t FN(pf_rows)(ptrdiff_t ld)
+{
+    ptrdiff_t b = ld * (ptrdiff_t)sizeof(T), d = b > 0 ? (FA_PF_BYTES + b - 1) / b : 4;
+    return d < 4 ? 4 : (d + 3) / 4 * 4;
+}
+
+/* Row r + d of x (stride ld, `rows` rows) when it exists, else row r: what to prefetch */
+static inline const T *FN(pf_row)(const T *x, ptrdiff_t r, ptrdiff_t d, ptrdiff_t rows,
+                                  ptrdiff_t ld)
+{
+    return x + (r + d + 4 <= rows ? r + d : r) * ld;
+}
+
+#define FA_PF4(p, ld, j)                                                                      \
+    do {                                                                                      \
+        __builtin_prefetch((p) + (j));                                                        \
+        __builtin_prefetch((p) + (ld) + (j));                                                 \
+        __builtin_prefetch((p) + 2 * (ld) + (j));                                             \
+        __builtin_prefetch((p) + 3 * (ld) + (j));                                             \
+    } while (0)
+
 /* Shifted sums of columns [j0, j1) of rows [r, r + 4) (r >= 1) of a leaf */
 #define FA_COL_STATS4(j0, j1)                                                                 \
     _Pragma("omp simd") for (ptrdiff_t j = (j0); j < (j1); j++)                              \
@@ -108,6 +138,7 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
     double *restrict K = work + o;
     double *restrict s1 = work + ws + o;
     double *restrict s2 = work + 2 * ws + o;
+    const ptrdiff_t pfd = FN(pf_rows)(ld);
     double na = 0.0;
     for (ptrdiff_t r0 = 0; r0 < rows; r0 += FA_NORM_LEAF_ROWS) {
         ptrdiff_t nr = rows - r0 < FA_NORM_LEAF_ROWS ? rows - r0 : FA_NORM_LEAF_ROWS;
@@ -124,8 +155,14 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
             const T *restrict x1 = x0 + ld;
             const T *restrict x2 = x1 + ld;
             const T *restrict x3 = x2 + ld;
+            const T *pf = FN(pf_row)(x, r0 + r, pfd, rows, ld);
+            ptrdiff_t j0 = h;
             FA_COL_STATS4(0, h)
-            FA_COL_STATS4(h, nc)
+            for (; j0 + FA_LINE <= nc; j0 += FA_LINE) {
+                FA_PF4(pf, ld, j0);
+                FA_COL_STATS4(j0, j0 + FA_LINE)
+            }
+            FA_COL_STATS4(j0, nc)
         }
         for (; r < nr; r++) {
             const T *restrict x0 = xb + r * ld;
@@ -605,3 +642,6 @@ static void FN(ln_bwd)(const void *dyv, const void *xv, void *dxv, ptrdiff_t nr,
 #undef FA_STATS_TAIL
 #undef FA_COL_STATS4
 #undef FA_COL_BWD_SUMS4
+#undef FA_PF4
+#undef FA_PF_BYTES
+#undef FA_LINE
