@@ -383,8 +383,11 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
         const T *x0 = x + r * ld, *x1 = x0 + ld, *x2 = x1 + ld, *x3 = x2 + ld;
         const T *g0 = dy + r * ld, *g1 = g0 + ld, *g2 = g1 + ld, *g3 = g2 + ld;
         T *o0 = dx + r * ld, *o1 = o0 + ld, *o2 = o1 + ld, *o3 = o2 + ld;
+        ptrdiff_t j0 = h;
         FA_COL_BWD_SUMS4(0, h)
-        FA_COL_BWD_SUMS4(h, nc)
+        for (; j0 + FA_LINE <= nc; j0 += FA_LINE)
+            FA_COL_BWD_SUMS4(j0, j0 + FA_LINE)
+        FA_COL_BWD_SUMS4(j0, nc)
     }
     for (; r < rows; r++) {
         const T *x0 = x + r * ld, *g0 = dy + r * ld;
