@@ -173,20 +173,22 @@ static void chan_params(int dt, double center, double scale, double shift, doubl
  * main loops on), so parameters and data are aligned together. Free with free_params. */
 static void *expand_params(const fa_plan *p, const double *prm, const void *like)
 {
-    ptrdiff_t W = p->W, ld = p->pld;
+    ptrdiff_t ld = p->pld, inner = p->inner;
     size_t off = (size_t)((uintptr_t)like & 63);
     char *raw = amalloc((size_t)(FA_NP_COUNT * ld) * (size_t)p->isz + 64);
     if (!raw)
         return NULL;
     void *out = raw + off;
-    for (int k = 0; k < FA_NP_COUNT; k++)
-        for (ptrdiff_t j = 0; j < W; j++) {
-            const double *pc = prm + (j / p->inner) * FA_NP_COUNT;
+    for (int k = 0; k < FA_NP_COUNT; k++) {
+        for (ptrdiff_t c = 0; c < p->C; c++) {
+            const double *pc = prm + c * FA_NP_COUNT;
             double v = pc[k];
             if (k == FA_NP_R && pc[FA_NP_ML] != 0.0)
                 v = round_t(p->dt, v - pc[FA_NP_ML] * pc[FA_NP_Q]);
-            put_t(p->dt, out, k * ld + j, v);
+            for (ptrdiff_t t = 0; t < inner; t++)
+                put_t(p->dt, out, k * ld + c * inner + t, v);
         }
+    }
     return out;
 }
 
@@ -386,7 +388,7 @@ typedef struct {
     const char *x, *dy;
     char *y;
     const double *prm_run; /* run mode: double[C][FA_NP_COUNT] */
-    const void *prm_col;   /* column mode: T[FA_NP_COUNT][W] */
+    const void *prm_col;   /* column mode: T[FA_NP_COUNT][pld] */
     const double *act;
     const char *w, *b;     /* LayerNorm: T[inner] */
 } fa_pass;
