@@ -170,7 +170,7 @@ class _Result:
             _arrays.check_out(out, shape, rdtype)
             view = out.T if transposed else out
             self.direct = (out.dtype == cdtype and view.flags.c_contiguous and view.flags.aligned
-                           and all(_arrays._is_same_view(out, a) or not np.shares_memory(out, a)
+                           and all(not np.shares_memory(out, a) or _arrays._is_same_view(out, a)
                                    for a in inputs))
             if self.direct:
                 self.target = view

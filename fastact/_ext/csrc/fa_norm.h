@@ -23,7 +23,11 @@
  * center split in two T values: x - mh is exact for data near the mean, so v stays exact far
  * from zero, and the three per-channel values (mh, s, c) are all the forward loads. The
  * backward needs the centered value itself, d = (x - mh) - ml: dx = dv * k + d * q + r, and
- * recomputes the activation's mask from v exactly as the forward computed it.
+ * recomputes the activation's mask from v exactly as the forward computed it. The column kernels
+ * leave ml out of the loops (one parameter stream less): their sums are taken about mh (the
+ * caller subtracts ml * sum dv) and their r has ml * q folded in.
+ * Column kernels split each row where x reaches a cache-line boundary, so the main loop's loads
+ * of x are aligned; parameters (and column partials) are placed at x's offset in a cache line.
  *
  * Fused activation act (NULL = none): act[0] = lo, act[1] = hi, act[2] = slope;
  *   f(v) = min(max(v < 0 ? v * slope : v, lo), hi), a NaN bound meaning no bound;
@@ -58,11 +62,13 @@ typedef void (*fa_norm_col_apply_fn)(const void *x, void *y, ptrdiff_t rows, ptr
  * dx = dv * k */
 typedef void (*fa_norm_run_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                                         const double *p, const double *act, double *res);
-/* A[j], B[j] = the same sums per column over the rows (rows in groups of 4, in order) */
+/* A[j], B[j] = the same sums per column over the rows (rows in groups of 4, in order), B taken
+ * about mh alone (d = x - mh) */
 typedef void (*fa_norm_col_bwd_sums_fn)(const void *dy, const void *x, void *dx, ptrdiff_t rows,
                                         ptrdiff_t ncols, ptrdiff_t ld, const void *prm,
                                         ptrdiff_t pld, const double *act, double *A, double *B);
-/* dx = dv * k + ((x - mh) - ml) * q + r */
+/* dx = dv * k + ((x - mh) - ml) * q + r (column kernel: dx = dv * k + (x - mh) * q + r, r with
+ * ml * q folded in) */
 typedef void (*fa_norm_run_bwd_apply_fn)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                                          const double *p, const double *act);
 typedef void (*fa_norm_col_bwd_apply_fn)(const void *dy, const void *x, void *dx,

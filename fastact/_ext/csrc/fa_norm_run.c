@@ -84,6 +84,14 @@ static void afree(void *a)
         free(((void **)a)[-1]);
 }
 
+/* Doubles to shift a cache-line aligned per-column double array so that the column whose
+ * element of x (items of isz bytes) starts a cache line starts one too. */
+static ptrdiff_t col_shift(const void *x, ptrdiff_t isz)
+{
+    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)x & 63)) & 63) / isz;
+    return (8 - h % 8) % 8;
+}
+
 static void plan_make(fa_plan *p, int dt, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                       int force_run)
 {
@@ -159,19 +167,28 @@ static void chan_params(int dt, double center, double scale, double shift, doubl
 }
 
 /* Column-mode parameters: T arrays [FA_NP_COUNT][pld], column j belonging to channel j / inner,
+ * the low part of the center folded into r (r - ml * q: col_bwd_apply computes
+ * dx = dv * k + (x - mh) * q + r without ml),
  * placed at the same offset in a cache line as `like` (the array the kernels align their
  * main loops on), so parameters and data are aligned together. Free with free_params. */
 static void *expand_params(const fa_plan *p, const double *prm, const void *like)
 {
-    ptrdiff_t W = p->W, ld = p->pld;
+    ptrdiff_t ld = p->pld, inner = p->inner;
     size_t off = (size_t)((uintptr_t)like & 63);
     char *raw = amalloc((size_t)(FA_NP_COUNT * ld) * (size_t)p->isz + 64);
     if (!raw)
         return NULL;
     void *out = raw + off;
-    for (int k = 0; k < FA_NP_COUNT; k++)
-        for (ptrdiff_t j = 0; j < W; j++)
-            put_t(p->dt, out, k * ld + j, prm[(j / p->inner) * FA_NP_COUNT + k]);
+    for (int k = 0; k < FA_NP_COUNT; k++) {
+        for (ptrdiff_t c = 0; c < p->C; c++) {
+            const double *pc = prm + c * FA_NP_COUNT;
+            double v = pc[k];
+            if (k == FA_NP_R && pc[FA_NP_ML] != 0.0)
+                v = round_t(p->dt, v - pc[FA_NP_ML] * pc[FA_NP_Q]);
+            for (ptrdiff_t t = 0; t < inner; t++)
+                put_t(p->dt, out, k * ld + c * inner + t, v);
+        }
+    }
     return out;
 }
 
@@ -380,7 +397,7 @@ typedef struct {
     const char *x, *dy;
     char *y;
     const double *prm_run; /* run mode: double[C][FA_NP_COUNT] */
-    const void *prm_col;   /* column mode: T[FA_NP_COUNT][W] */
+    const void *prm_col;   /* column mode: T[FA_NP_COUNT][pld] */
     const double *act;
     const char *w, *b;     /* LayerNorm: T[inner] */
 } fa_pass;
@@ -585,13 +602,13 @@ static int pass_with(const fa_plan *p, int kind, const char *dy, const char *x, 
     if (total == 0)
         return 0;
     if (p->cols) {
-        cols = expand_params(p, prm, y);
+        cols = expand_params(p, prm, x);
         if (!cols)
             return -1;
         q.prm_col = cols;
     }
     pass_run(&q, total, nthreads);
-    free_params(cols, y);
+    free_params(cols, x);
     return 0;
 }
 
@@ -676,11 +693,13 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
     }
     ptrdiff_t W = p->W, wp = p->wp, items = nseg * p->ncb, isz = p->isz;
     int nt = threads_for(p->nc * C, items, nthreads);
-    double *parts = amalloc((size_t)(2 * wp * nseg) * sizeof(double));
+    /* the partial sums shifted like x's columns within a cache line (see col_bwd_sums) */
+    double *praw = amalloc((size_t)(2 * wp * nseg + 8) * sizeof(double));
+    double *parts = praw ? praw + col_shift(x, isz) : NULL;
     double *scratch = malloc((size_t)(2 * p->inner) * sizeof(double));
     void *cols = expand_params(p, prm, x);
     if (!parts || !scratch || !cols) {
-        afree(parts);
+        afree(praw);
         free(scratch);
         free_params(cols, x);
         return -1;
@@ -698,9 +717,12 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
           p->pld, act, part + c0, part + wp + c0);
     }
     tree_cols(p, parts, 0);
-    for (ptrdiff_t c = 0; c < C; c++)
+    for (ptrdiff_t c = 0; c < C; c++) {
         fold_channel(p, parts, c, 0, sums + 2 * c, scratch);
-    afree(parts);
+        /* col_bwd_sums took B about mh: about mh + ml it is B - ml * A */
+        sums[2 * c + 1] -= prm[c * FA_NP_COUNT + FA_NP_ML] * sums[2 * c];
+    }
+    afree(praw);
     free(scratch);
     free_params(cols, x);
     return 0;
