@@ -121,7 +121,7 @@ def elementwise(run, inputs, names, out):
 
     direct = (out is not None and out.dtype == cdtype and out.flags.aligned
               and (out.flags.c_contiguous or out.flags.f_contiguous)
-              and all(_is_same_view(out, a) or not np.shares_memory(out, a) for a in arrays))
+              and all(not np.shares_memory(out, a) or _is_same_view(out, a) for a in arrays))
     order = ("F" if out.flags.f_contiguous and not out.flags.c_contiguous else "C") \
         if direct else _memory_order(arrays)
     work = [work_array(a, cdtype, order) for a in arrays]
