@@ -1,14 +1,17 @@
-"""Check that every elementwise kernel loop is vectorized at every ISA level.
+"""Check that every per-ISA kernel is vectorized at every ISA level.
 
-Compiles each per-ISA kernel source the way setup.py does, disassembles it, and requires every
-function whose name starts with ``loop_`` to use packed SIMD arithmetic of the level's width
-(baseline: packed SSE on xmm; avx2: ymm; avx512: zmm),. Prints one line per level and exits
-non-zero if any loop is scalar-only.
+Compiles each per-ISA kernel source (setup.py's ISA_SOURCES: activations, normalization,
+special activations, loss rows) the way setup.py does, disassembles it, and requires every
+function in it except the table fillers and block drivers (NOT_KERNELS) to use packed SIMD
+arithmetic of the level's width (baseline: packed SSE on xmm; avx2: ymm; avx512: zmm). Prints
+one line per source and level and exits non-zero if any kernel is scalar-only. CI runs it
+(step 4).
 
-    python tools/check_vectorization.py [--source fastact/_ext/csrc/fa_act.c]
+    python tools/check_vectorization.py [--source fastact/_ext/csrc/fa_act.c ...]
 """
 
 import argparse
+import ast
 import os
 import re
 import subprocess
@@ -30,6 +33,10 @@ LEVELS = {
 }
 
 
+# functions that only fill the dispatch table or loop over blocks calling the kernels
+NOT_KERNELS = ("fa_fill_", "fa_swish_backward_beta_")
+
+
 def functions(disassembly):
     """{name: body} for each function in objdump -d output."""
     out, name = {}, None
@@ -43,6 +50,18 @@ def functions(disassembly):
     return {k: "\n".join(v) for k, v in out.items()}
 
 
+def isa_sources():
+    """The per-ISA sources, read from setup.py's ISA_SOURCES (one list, never copied)."""
+    with open(os.path.join(ROOT, "setup.py")) as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ISA_SOURCES":
+            names = [c.value for c in ast.walk(node.value)
+                     if isinstance(c, ast.Constant) and c.value.endswith(".c")]
+            return [os.path.join(CSRC, n) for n in names]
+    raise SystemExit("setup.py defines no ISA_SOURCES")
+
+
 def check(source):
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,9 +71,10 @@ def check(source):
                             source, "-o", obj], check=True)
             dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", obj], check=True,
                                  capture_output=True, text=True).stdout
-            loops = {k: v for k, v in functions(dis).items() if k.startswith("loop_")}
+            loops = {k: v for k, v in functions(dis).items() if not k.startswith(NOT_KERNELS)}
             scalar = sorted(k for k, v in loops.items() if not pattern.search(v))
-            print(f"{level:9s} {len(loops) - len(scalar)}/{len(loops)} loops vectorized"
+            print(f"{os.path.basename(source):14s} {level:9s} "
+                  f"{len(loops) - len(scalar)}/{len(loops)} kernels vectorized"
                   + (f"; scalar: {', '.join(scalar)}" if scalar else ""))
             failures += len(scalar) + (len(loops) == 0)
     return failures
@@ -62,9 +82,11 @@ def check(source):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default=os.path.join(CSRC, "fa_act.c"))
+    parser.add_argument("--source", nargs="+", default=None,
+                        help="kernel sources (default: every per-ISA source of setup.py)")
     args = parser.parse_args()
-    return 1 if check(args.source) else 0
+    failures = sum(check(src) for src in (args.source or isa_sources()))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
