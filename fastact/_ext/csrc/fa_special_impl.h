@@ -9,33 +9,10 @@
 #define FA_SP(name) FA_SP2(name, SFX)
 
 /* ---------------------------------------------------------------- prelu */
-/* The backward of a run goes a block of FA_PRELU_BLOCK elements at a time (in L1): grad_input
- * as a plain stream, then the block's products g x (x <= 0), exact in float64, summed in
- * FA_PRELU_TL lanes (lane l: the elements j % FA_PRELU_TL == l of the block,
- * in order), folded into acc's FA_LANES lanes in a fixed order: an order fixed by n alone. */
-#define FA_PRELU_BLOCK 256
+/* The backward of a run is one pass: grad_input, and the products g x (x <= 0), exact in
+ * float64, summed in FA_PRELU_TL lanes (lane l: the elements i % FA_PRELU_TL == l, in order)
+ * folded into acc's FA_LANES lanes in a fixed order at the end: an order fixed by n alone. */
 #define FA_PRELU_TL 64 /* = 4 FA_LANES */
-
-/* acc[k] (k < FA_LANES) += the products g x where x <= 0 (NaN x included) of n elements */
-static inline void FA_SP(prelu_gx_block)(const T *g, const T *x, ptrdiff_t n, double *acc)
-{
-    double lane[FA_PRELU_TL] = {0};
-    ptrdiff_t j = 0;
-    for (; j + FA_PRELU_TL <= n; j += FA_PRELU_TL)
-#pragma omp simd
-        for (int k = 0; k < FA_PRELU_TL; k++) {
-            double v = (double)x[j + k], p = (double)g[j + k] * v;
-            lane[k] += v > 0.0 ? 0.0 : p;
-        }
-    for (int k = 0; j + k < n; k++) {
-        T v = x[j + k];
-        lane[k] += v > (T)0 ? 0.0 : (double)g[j + k] * (double)v;
-    }
-    for (int k = 0; k < 2 * FA_LANES; k++)
-        lane[k] = (lane[k] + lane[k + 2 * FA_LANES]);
-    for (int k = 0; k < FA_LANES; k++)
-        acc[k] += lane[k] + lane[k + FA_LANES];
-}
 
 static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv, ptrdiff_t n,
                              double wd, double *acc)
@@ -65,11 +42,27 @@ static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv,
             y[i] = g[i] * (v != v ? v : d);
         }
     } else {
-        for (ptrdiff_t i = 0; i < n; i += FA_PRELU_BLOCK) {
-            ptrdiff_t len = n - i < FA_PRELU_BLOCK ? n - i : FA_PRELU_BLOCK;
-            FA_SP(prelu_run)(FA_PRELU_GRAD_INPUT, g + i, x + i, y + i, len, wd, NULL);
-            FA_SP(prelu_gx_block)(g + i, x + i, len, acc);
+        double lane[FA_PRELU_TL] = {0};
+        ptrdiff_t j = 0;
+        for (; j + FA_PRELU_TL <= n; j += FA_PRELU_TL)
+#pragma omp simd
+            for (int k = 0; k < FA_PRELU_TL; k++) {
+                T v = x[j + k], gg = g[j + k];
+                T d = v > (T)0 ? (T)1 : w;
+                y[j + k] = gg * (v != v ? v : d);
+                double vd = (double)v, p = (double)gg * vd;
+                lane[k] += vd > 0.0 ? 0.0 : p;
+            }
+        for (int k = 0; j + k < n; k++) {
+            T v = x[j + k], gg = g[j + k];
+            T d = v > (T)0 ? (T)1 : w;
+            y[j + k] = gg * (v != v ? v : d);
+            lane[k] += v > (T)0 ? 0.0 : (double)gg * (double)v;
         }
+        for (int k = 0; k < 2 * FA_LANES; k++)
+            lane[k] += lane[k + 2 * FA_LANES];
+        for (int k = 0; k < FA_LANES; k++)
+            acc[k] += lane[k] + lane[k + FA_LANES];
     }
 }
 
