@@ -112,7 +112,25 @@ static void FA_SP(prelu_vec)(int mode, const void *gv, const void *xv, void *yv,
             FA_SP(prelu_vec_row)(mode, g ? g + r * ld : NULL, x + r * ld, y + r * ld, n, w);
         return;
     }
-    for (ptrdiff_t r = 0; r < nrows; r++) {
+    /* four rows at a time: acc[i] += (p0 + p1) + (p2 + p3), then the remaining rows one by one */
+    ptrdiff_t r = 0;
+    for (; r + 4 <= nrows; r += 4) {
+        const T *g0 = g + r * ld, *x0 = x + r * ld;
+        T *y0 = y + r * ld;
+#pragma omp simd
+        for (ptrdiff_t i = 0; i < n; i++) {
+            T v0 = x0[i], v1 = x0[i + ld], v2 = x0[i + 2 * ld], v3 = x0[i + 3 * ld];
+            T g0i = g0[i], g1i = g0[i + ld], g2i = g0[i + 2 * ld], g3i = g0[i + 3 * ld];
+            T wi = w[i];
+            y0[i] = g0i * FA_SP(prelu_d)(v0, wi);
+            y0[i + ld] = g1i * FA_SP(prelu_d)(v1, wi);
+            y0[i + 2 * ld] = g2i * FA_SP(prelu_d)(v2, wi);
+            y0[i + 3 * ld] = g3i * FA_SP(prelu_d)(v3, wi);
+            acc[i] += (FA_SP(prelu_gx)(g0i, v0) + FA_SP(prelu_gx)(g1i, v1))
+                      + (FA_SP(prelu_gx)(g2i, v2) + FA_SP(prelu_gx)(g3i, v3));
+        }
+    }
+    for (; r < nrows; r++) {
         const T *gr = g + r * ld, *xr = x + r * ld;
         T *yr = y + r * ld;
 #pragma omp simd
