@@ -13,6 +13,7 @@
  * float64, summed in FA_PRELU_TL lanes (lane l: the elements i % FA_PRELU_TL == l, in order)
  * folded into acc's FA_LANES lanes in a fixed order at the end: an order fixed by n alone. */
 #define FA_PRELU_TL 64 /* = 4 FA_LANES */
+#define FA_PRELU_ROW4_BYTES 2048 /* rows of at most this many bytes: four per pass */
 
 static void FA_SP(prelu_run)(int mode, const void *gv, const void *xv, void *yv, ptrdiff_t n,
                              double wd, double *acc)
@@ -112,9 +113,11 @@ static void FA_SP(prelu_vec)(int mode, const void *gv, const void *xv, void *yv,
             FA_SP(prelu_vec_row)(mode, g ? g + r * ld : NULL, x + r * ld, y + r * ld, n, w);
         return;
     }
-    /* four rows at a time: acc[i] += (p0 + p1) + (p2 + p3), then the remaining rows one by one */
-    ptrdiff_t r = 0;
-    for (; r + 4 <= nrows; r += 4) {
+    /* short rows four at a time: acc[i] += (p0 + p1) + (p2 + p3) (a quarter of the accumulator
+     * traffic); long rows (where four streams a row apart were measured slower) and the
+     * remaining rows one by one. The choice depends on the shape only. */
+    ptrdiff_t r = 0, r4 = ld * (ptrdiff_t)sizeof(T) <= FA_PRELU_ROW4_BYTES ? nrows - nrows % 4 : 0;
+    for (; r < r4; r += 4) {
         const T *g0 = g + r * ld, *x0 = x + r * ld;
         T *y0 = y + r * ld;
 #pragma omp simd
