@@ -784,30 +784,8 @@ static inline double fa_erf_small_f64(double x)
 }
 
 /* Phi(-a) e^(a^2/2) = erfcx(a / sqrt2) / 2 for a >= 0 (finite): the normal tail without its
- * Gaussian factor, for GELU: H(Y) / (a + L), Y = (a - L) / (a + L), H a polynomial (fitted by
- * tools/mathcheck/fit_coeffs.py; L = 4 float, 5 double). The float version evaluates its
- * (float-coefficient) polynomial in double and rounds once: in float, the rounding of Y and of
- * the Horner steps alone cost up to 3.5 ULP (fit error 0.4 ULP), which pushed GELU to 5 ULP. */
-static inline float fa_phix_pos_f32(float a)
-{
-    double ad = a;
-    double rd = 1.0 / (ad + 4.0);
-    double y = (ad - 4.0) * rd;
-    double h = -2.10707685649e-07f;
-    h = h * y + 2.11504775498e-05f;
-    h = h * y + -1.09990259464e-06f;
-    h = h * y + -2.15484046754e-04f;
-    h = h * y + 1.32944629322e-04f;
-    h = h * y + 1.62194995274e-03f;
-    h = h * y + -3.47958800757e-03f;
-    h = h * y + -7.53767747738e-03f;
-    h = h * y + 6.03965626204e-02f;
-    h = h * y + -1.86522166984e-01f;
-    h = h * y + 3.87137401170e-01f;
-    h = h * y + -6.07896631005e-01f;
-    h = h * y + 7.55285130416e-01f;
-    return (float)(h * rd);
-}
+ * Gaussian factor, for GELU: H(Y) / (a + 5), Y = (a - 5) / (a + 5), H a polynomial (fitted by
+ * tools/mathcheck/fit_coeffs.py). Float: fa_phix_rat_f32 below. */
 static inline double fa_phix_pos_f64(double a)
 {
     double d = a + 5.0;
@@ -934,5 +912,7 @@ static inline float fa_phix_rat_f32(float a)
     q = q * x + 1.0;
     return (float)(p / q);
 }
+/* the generic GELU path's float instance (fa_act_smooth.h), which float GELU never takes */
+static inline float fa_phix_pos_f32(float a) { return fa_phix_rat_f32(a); }
 
 #endif
