@@ -115,6 +115,20 @@ static inline float fa_exp_hilo_f32(float x, float xlo)
 }
 static inline float fa_exp_f32(float x) { return fa_exp_hilo_f32(x, -0.0f); }
 
+/* e^r for r = n ln2 - (u + ulo), n = round(u log2 e) (ln2 in two parts): the reduction and
+ * polynomial every e^-u below shares; t's low 9 bits hold n for the caller's scaling by 2^-n. */
+static inline float fa_expneg_poly_f32(float u, float ulo, float *t)
+{
+    const float magic = 12582912.0f;
+    float tt = u * 1.44269504088896341f + magic;
+    float kf = tt - magic;
+    float r = kf * 0.693359375f - u;
+    r = r + kf * -2.12194440e-4f;
+    r = r - ulo;
+    *t = tt;
+    return fa_exp_poly_f32(r);
+}
+
 /* e^-u for u >= 0 (u = +inf gives 0, NaN gives NaN): the core of sigmoid and tanh, cheaper than
  * fa_exp_f32 (one side only, no clamps). n = round(u log2 e), r = n ln2 - u, e^r as in
  * fa_exp_hilo_f32, then 2^-n through the exponent bits; 0 where e^-u < FLT_MIN, selected on the
@@ -123,14 +137,10 @@ static inline float fa_expneg_f32(float u)
 {
     const float umax = 87.33654022216797f;
     float uc = u < 0x1p-30f ? 0.0f : u; /* tiny and subnormal: e^-u = 1 */
-    const float magic = 12582912.0f;
-    float t = uc * 1.44269504088896341f + magic;
-    float kf = t - magic;
-    float r = kf * 0.693359375f - uc;
-    r = r + kf * -2.12194440e-4f;
-    float y = fa_exp_poly_f32(r);
+    float t;
+    float y = fa_expneg_poly_f32(uc, 0.0f, &t); /* r - 0 = r: the same bits */
     /* times 2^-n, built from t's low 9 bits (n): a product, so NaN stays NaN */
-    float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u - fa_bits_f32(t)) << 23);
+    float s = fa_from_bits_f32((fa_bits_f32(12582912.0f) + 127u - fa_bits_f32(t)) << 23);
     y = y * s;
     return fa_keepif_f32(y, !(u > umax));
 }
@@ -275,14 +285,9 @@ static inline float fa_expneg_s64_f32(float u, float ulo)
 {
     const float umax = 131.69794f; /* e^-umax * 2^64 >= FLT_MIN */
     float uc = u < 0x1p-30f ? 0.0f : u;
-    const float magic = 12582912.0f;
-    float t = uc * 1.44269504088896341f + magic;
-    float kf = t - magic;
-    float r = kf * 0.693359375f - uc;
-    r = r + kf * -2.12194440e-4f;
-    r = r - ulo;
-    float y = fa_exp_poly_f32(r);
-    float s = fa_from_bits_f32((fa_bits_f32(magic) + 127u + 64u - fa_bits_f32(t)) << 23);
+    float t;
+    float y = fa_expneg_poly_f32(uc, ulo, &t);
+    float s = fa_from_bits_f32((fa_bits_f32(12582912.0f) + 127u + 64u - fa_bits_f32(t)) << 23);
     y = y * s;
     return u > umax ? 0.0f : y;
 }
@@ -399,14 +404,7 @@ static inline float fa_expneg_parts_f32(float u, float ulo, float *t)
 {
     float uc = fa_keepif_f32(u, u >= 0x1p-30f); /* tiny, subnormal, NaN: e^-u = 1 (a mask, so
                                                     the compiler does not specialize on 0) */
-    const float magic = 12582912.0f;
-    float tt = uc * 1.44269504088896341f + magic;
-    float kf = tt - magic;
-    float r = kf * 0.693359375f - uc;
-    r = r + kf * -2.12194440e-4f;
-    r = r - ulo;
-    *t = tt;
-    return fa_exp_poly_f32(r);
+    return fa_expneg_poly_f32(uc, ulo, t);
 }
 static inline double fa_expneg_parts_f64(double u, double ulo, double *t)
 {
@@ -869,13 +867,8 @@ static inline double fa_erfc_f64(double x)
  * fa_expneg_s64_f32, with the scale 2^(s-n) added to the exponent bits of e^r. */
 static inline float fa_expneg_sc_f32(float u, float ulo, uint32_t s)
 {
-    const float magic = 12582912.0f;
-    float t = u * 1.44269504088896341f + magic;
-    float kf = t - magic;
-    float r = kf * 0.693359375f - u;
-    r = r + kf * -2.12194440e-4f;
-    r = r - ulo;
-    float y = fa_exp_poly_f32(r);
+    float t;
+    float y = fa_expneg_poly_f32(u, ulo, &t);
     /* the low 9 bits of t hold n */
     return fa_from_bits_f32(fa_bits_f32(y) + (s << 23) - (fa_bits_f32(t) << 23));
 }
