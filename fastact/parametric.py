@@ -140,6 +140,20 @@ def _prelu(mode, grad_output, x, weight, axis, out):
 
 
 # ---------------------------------------------------------------- prelu
+def _prelu_dispatch(mode, g, x, weight, axis, out):
+    """The compiled fast path for plain arrays and a Python float/int or ndarray weight; the
+    general path (conversions, checks, errors) whenever it declines."""
+    if type(weight) in _SCALARS:
+        r = _kernels.prelu_scalar(mode, g, x, out, float(weight))
+        if r is not None:
+            return (r[0], np.array(r[1], np.result_type(weight))) if mode == _BACKWARD else r
+    if type(weight) is np.ndarray:
+        r = _kernels.prelu_channels(mode, g, x, out, weight, axis)
+        if r is not None:
+            return r
+    return _prelu(mode, g, x, weight, axis, out)
+
+
 def prelu(x, weight, axis=1, *, out=None):
     """PReLU: y = x if x > 0 else weight * x, with one slope per channel along `axis`.
 
@@ -155,30 +169,14 @@ def prelu(x, weight, axis=1, *, out=None):
     -------
     ndarray of x's shape.
     """
-    if type(weight) in _SCALARS:
-        y = _kernels.prelu_scalar(_FORWARD, None, x, out, float(weight))
-        if y is not None:
-            return y
-    if type(weight) is np.ndarray:
-        y = _kernels.prelu_channels(_FORWARD, None, x, out, weight, axis)
-        if y is not None:
-            return y
-    return _prelu(_FORWARD, None, x, weight, axis, out)
+    return _prelu_dispatch(_FORWARD, None, x, weight, axis, out)
 
 
 def prelu_derivative(x, weight, axis=1, *, out=None):
     """d prelu / dx = 1 if x > 0 else weight (the slope at x = 0, as PyTorch; NaN for NaN).
 
     Same parameters as ``prelu``; returns an ndarray of x's shape."""
-    if type(weight) in _SCALARS:
-        y = _kernels.prelu_scalar(_DERIVATIVE, None, x, out, float(weight))
-        if y is not None:
-            return y
-    if type(weight) is np.ndarray:
-        y = _kernels.prelu_channels(_DERIVATIVE, None, x, out, weight, axis)
-        if y is not None:
-            return y
-    return _prelu(_DERIVATIVE, None, x, weight, axis, out)
+    return _prelu_dispatch(_DERIVATIVE, None, x, weight, axis, out)
 
 
 def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
@@ -200,15 +198,7 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
     (grad_input, grad_weight): grad_input of x's shape; grad_weight of weight's shape and
     (promoted) dtype.
     """
-    if type(weight) in _SCALARS:
-        r = _kernels.prelu_scalar(_BACKWARD, grad_output, x, out, float(weight))
-        if r is not None:
-            return r[0], np.array(r[1], np.result_type(weight))
-    if type(weight) is np.ndarray:
-        r = _kernels.prelu_channels(_BACKWARD, grad_output, x, out, weight, axis)
-        if r is not None:
-            return r
-    return _prelu(_BACKWARD, grad_output, x, weight, axis, out)
+    return _prelu_dispatch(_BACKWARD, grad_output, x, weight, axis, out)
 
 
 # ---------------------------------------------------------------- rrelu
