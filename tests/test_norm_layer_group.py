@@ -45,6 +45,16 @@ def test_layer_norm_against_reference(shape, k, affine, dtype):
     np.testing.assert_allclose(gb, gb_ref, rtol=tol, atol=tol * np.abs(gb_ref).max())
 
 
+def assert_grads_match_finite_differences(loss, x, w, b, dx, gw, gb):
+    """dx, gw, gb against central differences of the scalar loss(x, w, b)."""
+    np.testing.assert_allclose(dx, central_diff(lambda xx: loss(xx, w, b), x), rtol=1e-6,
+                               atol=1e-7)
+    np.testing.assert_allclose(gw, central_diff(lambda ww: loss(x, ww, b), w), rtol=1e-6,
+                               atol=1e-7)
+    np.testing.assert_allclose(gb, central_diff(lambda bb: loss(x, w, bb), b), rtol=1e-6,
+                               atol=1e-7)
+
+
 @pytest.mark.parametrize("shape,k", [((3, 5), 1), ((2, 3, 4), 2)], ids=["2-D", "3-D/2"])
 def test_layer_norm_backward_matches_finite_differences(shape, k):
     x = data(shape, np.float64, seed=2)
@@ -54,12 +64,7 @@ def test_layer_norm_backward_matches_finite_differences(shape, k):
     _, mean, invstd = fastact.layer_norm(x, k, w, b, eps=EPS)
     dx, gw, gb = fastact.layer_norm_backward(R, x, w, mean, invstd, normalized_ndim=k)
     loss = lambda xx, ww, bb: float((R * fastact.layer_norm(xx, k, ww, bb, eps=EPS)[0]).sum())  # noqa: E731
-    np.testing.assert_allclose(dx, central_diff(lambda xx: loss(xx, w, b), x), rtol=1e-6,
-                               atol=1e-7)
-    np.testing.assert_allclose(gw, central_diff(lambda ww: loss(x, ww, b), w), rtol=1e-6,
-                               atol=1e-7)
-    np.testing.assert_allclose(gb, central_diff(lambda bb: loss(x, w, bb), b), rtol=1e-6,
-                               atol=1e-7)
+    assert_grads_match_finite_differences(loss, x, w, b, dx, gw, gb)
 
 
 GN_CASES = [((4, 6, 9, 10), 3), ((4, 6, 9, 10), 6), ((4, 6, 9, 10), 1), ((2, 4, 7), 2),
@@ -103,12 +108,7 @@ def test_group_norm_backward_matches_finite_differences(shape, G):
     _, mean, invstd = fastact.group_norm(x, G, w, b, eps=EPS)
     dx, gw, gb = fastact.group_norm_backward(R, x, w, mean, invstd, num_groups=G)
     loss = lambda xx, ww, bb: float((R * fastact.group_norm(xx, G, ww, bb, eps=EPS)[0]).sum())  # noqa: E731
-    np.testing.assert_allclose(dx, central_diff(lambda xx: loss(xx, w, b), x), rtol=1e-6,
-                               atol=1e-7)
-    np.testing.assert_allclose(gw, central_diff(lambda ww: loss(x, ww, b), w), rtol=1e-6,
-                               atol=1e-7)
-    np.testing.assert_allclose(gb, central_diff(lambda bb: loss(x, w, bb), b), rtol=1e-6,
-                               atol=1e-7)
+    assert_grads_match_finite_differences(loss, x, w, b, dx, gw, gb)
 
 
 def test_instance_norm_is_group_norm_with_one_channel_per_group(dtype):
