@@ -19,6 +19,7 @@
 
 #ifndef FA_ACT_SMOOTH_ONCE
 #define FA_ACT_SMOOTH_ONCE
+#include "fa_omp.h"
 #include "fa_swish.h"
 #define FA_SM_TINY ((T)(sizeof(T) == 4 ? 1.17549435082228751e-38 : 2.2250738585072014e-308))
 /* |v| beyond which e^-|v| * 2^64 is 0 in T (float 131.7, double 752.8) */
@@ -583,11 +584,7 @@ double FA_SWISH_ENTRY(FA_ISA)(int dtype, const void *g, const void *x, void *gi,
     ptrdiff_t nb = (n + FA_SWISH_BLOCK - 1) / FA_SWISH_BLOCK;
     float pf[FA_MAX_PARAMS] = {(float)beta, 0, 0, 0};
     double pd[FA_MAX_PARAMS] = {beta, 0, 0, 0};
-    (void)nthreads;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
-#endif
-    for (ptrdiff_t b = 0; b < nb; b++) {
+    FA_FOR_ITEMS(nthreads, b, nb, {
         ptrdiff_t s = b * FA_SWISH_BLOCK;
         ptrdiff_t len = n - s < FA_SWISH_BLOCK ? n - s : FA_SWISH_BLOCK;
         if (dtype == FA_F32)
@@ -598,7 +595,7 @@ double FA_SWISH_ENTRY(FA_ISA)(int dtype, const void *g, const void *x, void *gi,
             block_sums[b] = loop_swish_beta_block_f64((const double *)g + s,
                                                       (const double *)x + s, (double *)gi + s,
                                                       len, pd);
-    }
+    })
     double total = 0;
     for (ptrdiff_t b = 0; b < nb; b++)
         total += block_sums[b];

@@ -5,27 +5,18 @@
 
 #include "fa_kernels.h"
 #include "fa_loss.h"
+#include "fa_omp.h"
 
 #define FA_LOSS_GRAIN 32768 /* elements per thread below which a loop stays serial */
 int fa_softmax_xent(int dt, const void *x, const int64_t *labels, ptrdiff_t n, ptrdiff_t c,
                     double scale, void *grad, double *loss, int nthreads)
 {
     int nt = fa_threads_for(n * c, nthreads, FA_LOSS_GRAIN);
-    (void)nt;
     fa_xent_row_fn row = fa_active.xent_row[dt]; /* the row kernel of the selected ISA level */
-    if (dt == FA_F32) {
-        const float *xs = (const float *)x;
-        float *gs = (float *)grad;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-        for (ptrdiff_t i = 0; i < n; i++)
-            row(xs + i * c, labels[i], c, scale, gs + i * c, loss + i);
-    } else {
-        const double *xs = (const double *)x;
-        double *gs = (double *)grad;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-        for (ptrdiff_t i = 0; i < n; i++)
-            row(xs + i * c, labels[i], c, scale, gs + i * c, loss + i);
-    }
+    const char *xs = (const char *)x;
+    char *gs = (char *)grad;
+    ptrdiff_t rb = c * (dt == FA_F32 ? (ptrdiff_t)sizeof(float) : (ptrdiff_t)sizeof(double));
+    FA_FOR_ITEMS(nt, i, n, row(xs + i * rb, labels[i], c, scale, gs + i * rb, loss + i);)
     return 0;
 }
 
@@ -53,14 +44,12 @@ int fa_sum_squares(int dt, const void *x, ptrdiff_t n, double *result, int nthre
     if (part == NULL)
         return -1;
     int nt = fa_threads_for(n, nthreads, FA_LOSS_GRAIN);
-    (void)nt;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (ptrdiff_t b = 0; b < nblocks; b++) {
+    FA_FOR_ITEMS(nt, b, nblocks, {
         ptrdiff_t start = b * FA_SUMSQ_BLOCK;
         ptrdiff_t len = n - start < FA_SUMSQ_BLOCK ? n - start : FA_SUMSQ_BLOCK;
         part[b] = dt == FA_F32 ? fa_sumsq_block_float((const float *)x + start, len)
                                : fa_sumsq_block_double((const double *)x + start, len);
-    }
+    })
     double total = 0.0;
     for (ptrdiff_t b = 0; b < nblocks; b++)
         total += part[b];

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "fa_kernels.h"
+#include "fa_omp.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -378,14 +379,10 @@ static void run_all(const fa_plan *p, int sums, const char *dy, const char *x, c
     ptrdiff_t C = p->C, nseg = p->nseg;
     int nt = threads_for(p->nc * C, C * nseg, nthreads);
     ptrdiff_t ncb = run_channel_blocks(C, nseg, nt);
-    ptrdiff_t items = nseg * ncb;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, nseg * ncb, {
         ptrdiff_t s = it / ncb, b = it % ncb;
         run_block(p, sums, dy, x, dx, s, C * b / ncb, C * (b + 1) / ncb, prm, act, parts);
-    }
+    })
 }
 
 /* ---------------------------------------------------------------- elementwise passes */
@@ -512,16 +509,7 @@ static int stats_all(const fa_plan *p, const char *x, double *st, int nthreads)
         free(scratch);
         return -1;
     }
-    if (nt <= 1) /* no parallel region: even an inactive one costs a futex call */
-        for (ptrdiff_t it = 0; it < items; it++)
-            col_stats_item(p, x, parts, work, it);
-    else {
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-        for (ptrdiff_t it = 0; it < items; it++)
-            col_stats_item(p, x, parts, work + (ptrdiff_t)thread_id() * wl, it);
-    }
+    FA_FOR_ITEMS(nt, it, items, col_stats_item(p, x, parts, work + thread_id() * wl, it);)
     tree_cols(p, parts, 1);
     for (ptrdiff_t c = 0; c < C; c++)
         fold_channel(p, parts, c, 1, st + 3 * c, scratch);
@@ -705,17 +693,14 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
         return -1;
     }
     fa_norm_col_bwd_sums_fn f = fa_active.norm.col_bwd_sums[p->dt];
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t it = 0; it < items; it++) {
+    FA_FOR_ITEMS(nt, it, items, {
         ptrdiff_t s = it / p->ncb, c0 = (it % p->ncb) * FA_NORM_COL_BLOCK;
         ptrdiff_t r0 = s * p->srows, nr = pmin(p->srows, p->outer - r0);
         ptrdiff_t ncols = pmin(FA_NORM_COL_BLOCK, W - c0), off = (r0 * W + c0) * isz;
         double *part = parts + s * 2 * wp;
         f(dy + off, x + off, dx ? dx + off : NULL, nr, ncols, W, (const char *)cols + c0 * isz,
           p->pld, act, part + c0, part + wp + c0);
-    }
+    })
     tree_cols(p, parts, 0);
     for (ptrdiff_t c = 0; c < C; c++) {
         fold_channel(p, parts, c, 0, sums + 2 * c, scratch);
@@ -902,17 +887,8 @@ int fa_layer_norm_forward(int dt, const void *xv, void *yv, ptrdiff_t rows, ptrd
         rc = 0;
         if (nt <= 1 || rows >= 4 * nt) {
             /* rows split in nt contiguous ranges, statistics and normalization row by row */
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if (nt > 1)
-#endif
-            {
-                int t = thread_id(), T = nt > 1 ? nt : 1;
-#ifdef _OPENMP
-                T = omp_get_num_threads();
-#endif
-                ln_rows(&p, x, y, rows * t / T, rows * (t + 1) / T, wt, bt, eps, mean, invstd,
-                        prm);
-            }
+            FA_FOR_ITEMS(nt, t, nt, ln_rows(&p, x, y, rows * t / nt, rows * (t + 1) / nt, wt, bt,
+                                            eps, mean, invstd, prm);)
         } else {
             double *st = malloc((size_t)(3 * rows) * sizeof(double));
             rc = st ? stats_all(&p, x, st, nthreads) : -1;
@@ -962,15 +938,12 @@ int fa_layer_norm_backward(int dt, const void *dyv, const void *xv, void *dxv, p
     memset(parts, 0, (size_t)(2 * wp * nseg) * sizeof(double));
     const void *wt = w ? w : ones;
     fa_norm_ln_bwd_fn f = fa_active.norm.ln_bwd[dt];
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-#endif
-    for (ptrdiff_t s = 0; s < nseg; s++) {
+    FA_FOR_ITEMS(nt, s, nseg, {
         double *pgw = parts + s * 2 * wp, *pgb = pgw + wp;
         ptrdiff_t r1 = pmin((s + 1) * srows, rows);
         ptrdiff_t r0 = s * srows, off = r0 * D * isz;
         f(dy + off, x + off, dx + off, r1 - r0, D, mean + r0, invstd + r0, wt, pgw, pgb);
-    }
+    })
     fa_plan p;
     memset(&p, 0, sizeof p);
     p.W = D;

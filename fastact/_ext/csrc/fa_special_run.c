@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "fa_kernels.h"
+#include "fa_omp.h"
 
 #define PRELU_PIECE 16384   /* elements per piece of a channel run */
 #define PRELU_VEC_INNER 256   /* runs shorter than this: per-element slopes over whole rows, */
@@ -15,21 +16,6 @@
 #define PRELU_COLS 4096     /* columns per piece of the per-element path */
 #define PRELU_MAXSEG 16     /* row segments (each with its own partial sums) */
 #define MAXOUT_PIECE 4096   /* input elements per piece of maxout */
-
-/* for (it = 0; it < items; it++) BODY, on nt threads (static schedule) when nt > 1; serial
- * calls never enter an OpenMP region (it costs a fraction of a microsecond even when inactive). */
-#ifdef _OPENMP
-#define FA_FOR_ITEMS(nt, it, items, ...)                                                      \
-    if ((nt) > 1) {                                                                           \
-        _Pragma("omp parallel for num_threads(nt) schedule(static)")                          \
-        for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }                            \
-    } else                                                                                    \
-        for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }
-#else
-#define FA_FOR_ITEMS(nt, it, items, ...)                                                      \
-    (void)(nt);                                                                               \
-    for (ptrdiff_t it = 0; it < (ptrdiff_t)(items); it++) { __VA_ARGS__ }
-#endif
 
 static inline ptrdiff_t pmin(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static inline ptrdiff_t cdiv(ptrdiff_t a, ptrdiff_t b) { return (a + b - 1) / b; }
