@@ -446,18 +446,8 @@ static void pass_range(const fa_pass *q, ptrdiff_t e0, ptrdiff_t e1)
 static void pass_run(const fa_pass *q, ptrdiff_t total, int nthreads)
 {
     int nt = threads_for(total, total, nthreads);
-    if (nt <= 1) {
-        pass_range(q, 0, total);
-        return;
-    }
     ptrdiff_t per = cdiv(cdiv(total, nt), 64) * 64;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-#endif
-    for (int t = 0; t < nt; t++) {
-        ptrdiff_t s = pmin(per * t, total), e = pmin(per * (t + 1), total);
-        pass_range(q, s, e);
-    }
+    FA_FOR_ITEMS(nt, t, nt, pass_range(q, pmin(per * t, total), pmin(per * (t + 1), total));)
 }
 
 /* ---------------------------------------------------------------- statistics */
@@ -503,7 +493,7 @@ static int stats_all(const fa_plan *p, const char *x, double *st, int nthreads)
     /* one workspace, whole cache lines per piece: the column partials, col_stats' work per
      * thread (three arrays of its block's columns, see col_stats), the channel scratch; on the
      * stack when small (three mallocs took a quarter of a 1e3-element RunningStats.update) */
-    ptrdiff_t wl = 3 * ((pmin(p->W, FA_NORM_COL_BLOCK) + 7) / 8 * 8 + 8);
+    ptrdiff_t wl = 3 * partial_stride(pmin(p->W, FA_NORM_COL_BLOCK));
     ptrdiff_t total = 2 * wp * nseg + wl * nt + 3 * p->inner;
     double local[FA_NORM_STACK_WORK] __attribute__((aligned(64)));
     double *parts = total <= FA_NORM_STACK_WORK ? local : amalloc((size_t)total * sizeof(double));
