@@ -532,7 +532,7 @@ def group_norm_backward(grad_output, x, weight, save_mean, save_invstd, num_grou
 
 
 # ---------------------------------------------------------------- RunningStats
-class RunningStats:
+class RunningStats(_kernels.RunningStatsCore):
     """Streaming per-feature count, mean and variance over any number of batches.
 
     Each ``update(batch)`` reduces the batch with the compiled block-Welford kernel (float64
@@ -560,7 +560,6 @@ class RunningStats:
         self._count = 0
         self._mean = np.zeros(self.num_features, self.dtype)
         self._m2 = np.zeros(self.num_features, self.dtype)
-        self._shapes = {}  # batch shape -> (outer, C, inner, n), C-contiguous layouts seen
 
     @staticmethod
     def _check_axis(axis):
@@ -637,26 +636,16 @@ class RunningStats:
         self._mean[...] = new_mean
         self._m2[...] = new_m2
 
-    def update(self, batch):
-        """Add a batch (any real dtype; the features along the non-reduced axes); returns self.
-
-        One compiled call computes the batch statistics and merges them into the state."""
-        # fast path: a C-contiguous float32/float64 ndarray of a shape validated before
-        if type(batch) is np.ndarray:
-            layout = self._shapes.get(batch.shape)
-            if layout is not None and _kernels.norm_stats_merge(
-                    batch, layout[0], layout[1], layout[2], self._count, self._mean, self._m2):
-                self._count += layout[3]
-                return self
+    # update(batch) is RunningStatsCore.update: the compiled path for a batch shape seen before,
+    # else this one, which validates the batch and remembers its shape.
+    def _update(self, batch):
         x = _arrays.as_input(batch, "batch")
         transposed, (outer, C, inner) = self._layout(x, "batch")
         n = outer * inner
         if n == 0:
             return self
         if not transposed:
-            if len(self._shapes) >= 16:
-                self._shapes.clear()
-            self._shapes[x.shape] = (outer, C, inner, n)
+            self._remember(x.shape, outer, C, inner)
         xw = _work(x, _arrays.compute_dtype(_arrays.result_dtype((x, "batch"))), transposed)
         _kernels.norm_stats_merge(xw, outer, C, inner, self._count, self._mean, self._m2)
         self._count += n
@@ -714,6 +703,9 @@ class RunningStats:
         rs._mean[...] = mean
         rs._m2[...] = m2
         return rs
+
+    def __reduce__(self):
+        return (type(self).from_dict, (self.to_dict(),))
 
     def __repr__(self):
         return (f"RunningStats(num_features={self.num_features}, axis={self.axis}, "

@@ -1,6 +1,9 @@
 """RunningStats: streaming updates and merges of any split equal one pass over all the data;
 state round trip; var/std ddof; standardize; 10^8 float32 values streamed in batches."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -148,6 +151,42 @@ def test_batches_of_one_shape_in_any_dtype_and_layout(state_dtype):
     with pytest.raises(ValueError, match="features"):
         rs.update(np.ones((10, 7)))   # a new shape is validated again
     assert rs.count == 40
+
+
+def test_remembered_shapes_alternate_and_deep_batches():
+    # update's compiled path remembers the last validated shape: alternating shapes, an ndarray
+    # subclass of that shape, and batches of more dimensions than it remembers all count once
+    class Sub(np.ndarray):
+        pass
+
+    x = dataset((60, 6))
+    batches = [x[:10], x[10:15], x[15:25], x[25:35].view(Sub), x[35:40], x[40:60]]
+    rs = fastact.RunningStats(6)
+    for b in batches:
+        rs.update(b)
+    mean, m2, count = two_pass(x, 0)
+    assert rs.count == count == 60
+    np.testing.assert_allclose(rs.mean, mean, rtol=1e-14)
+    np.testing.assert_allclose(rs.var(), m2 / count, rtol=1e-12)
+    deep = x[:, :2].reshape((3, 2, 2, 1, 1, 1, 1, 1, 5, 2))
+    axes = tuple(range(9))
+    rd = fastact.RunningStats(2, axis=axes).update(deep).update(deep[:1])
+    ref = np.concatenate([deep.reshape(-1, 2), deep[:1].reshape(-1, 2)])
+    mean, m2, count = two_pass(ref, 0)
+    assert rd.count == count
+    np.testing.assert_allclose(rd.mean, mean, rtol=1e-14)
+    np.testing.assert_allclose(rd.var(), m2 / count, rtol=1e-12)
+
+
+def test_pickle_and_copy_keep_the_state():
+    rs = fastact.RunningStats(6, dtype=np.float32).update(dataset((20, 6)))
+    for other in (pickle.loads(pickle.dumps(rs)), copy.deepcopy(rs), copy.copy(rs)):
+        assert type(other) is fastact.RunningStats and other is not rs
+        assert other.count == rs.count and other.dtype == rs.dtype and other.axis == rs.axis
+        np.testing.assert_array_equal(other.mean, rs.mean)
+        np.testing.assert_array_equal(other.var(), rs.var())
+        other.update(dataset((5, 6), seed=1))  # independent state
+        assert rs.count == 20 and other.count == 25
 
 
 def test_bad_arguments():

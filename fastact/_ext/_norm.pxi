@@ -96,11 +96,8 @@ def norm_stats(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner):
     return mean, m2
 
 
-def norm_stats_merge(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,
-                     double count, cnp.ndarray mean, cnp.ndarray m2):
-    """Merge the statistics of x viewed as (outer, C, inner) into the state (count, mean, m2)
-    in place (Chan; mean and m2 float32 or float64 vectors of C). Returns False, changing
-    nothing, when x is not a native float32/float64 C-contiguous aligned array of that size."""
+cdef bint _stats_merge(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,
+                       double count, cnp.ndarray mean, cnp.ndarray m2) except -1:
     cdef int dt = _dtype_index(x)
     cdef int sdt = _dtype_index(mean)
     cdef int nt, rc
@@ -117,6 +114,67 @@ def norm_stats_merge(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t i
         rc = fa_norm_stats_merge(dt, p_x, outer, C, inner, sdt, count, p_mean, p_m2, nt)
     _check_rc(rc)
     return True
+
+
+def norm_stats_merge(cnp.ndarray x, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,
+                     double count, cnp.ndarray mean, cnp.ndarray m2):
+    """Merge the statistics of x viewed as (outer, C, inner) into the state (count, mean, m2)
+    in place (Chan; mean and m2 float32 or float64 vectors of C). Returns False, changing
+    nothing, when x is not a native float32/float64 C-contiguous aligned array of that size."""
+    return _stats_merge(x, outer, C, inner, count, mean, m2)
+
+
+cdef enum:
+    _STATS_MAXDIM = 8
+
+
+cdef class RunningStatsCore:
+    """The compiled state behind fastact.RunningStats: count, mean and m2 per feature, and the
+    layout (outer, C, inner) of the last batch shape the Python path validated, so that a
+    repeated C-contiguous float batch is reduced and merged without going through Python."""
+    cdef public long long _count
+    cdef public cnp.ndarray _mean, _m2
+    cdef int _ndim  # of the remembered shape; -1: none
+    cdef Py_ssize_t _shape[_STATS_MAXDIM]
+    cdef Py_ssize_t _outer, _C, _inner
+
+    def __cinit__(self, *args, **kwargs):
+        self._ndim = -1
+
+    def _remember(self, tuple shape, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner):
+        """Remember a validated batch shape and its layout for update's compiled path."""
+        cdef int k
+        self._ndim = -1
+        if len(shape) > _STATS_MAXDIM:
+            return
+        for k in range(len(shape)):
+            self._shape[k] = shape[k]
+        self._outer, self._C, self._inner = outer, C, inner
+        self._ndim = len(shape)
+
+    cdef bint _known(self, cnp.ndarray x) noexcept:
+        cdef int k
+        if cnp.PyArray_NDIM(x) != self._ndim:
+            return False
+        for k in range(self._ndim):
+            if cnp.PyArray_DIM(x, k) != self._shape[k]:
+                return False
+        return True
+
+    def update(self, batch):
+        """Add a batch (any real dtype; the features along the non-reduced axes); returns self.
+
+        One compiled call computes the batch statistics (block Welford, float64) and merges
+        them into the state (Chan)."""
+        cdef cnp.ndarray x
+        if type(batch) is cnp.ndarray:
+            x = <cnp.ndarray>batch
+            if self._known(x) and _stats_merge(
+                    x, self._outer, self._C, self._inner, <double>self._count, self._mean,
+                    self._m2):
+                self._count += self._outer * self._inner
+                return self
+        return self._update(batch)
 
 
 def norm_apply(cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C, Py_ssize_t inner,

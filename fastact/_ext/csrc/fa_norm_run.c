@@ -529,10 +529,26 @@ int fa_norm_stats(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t
     return 0;
 }
 
-static double get_t(int dt, const void *arr, ptrdiff_t i)
-{
-    return dt == FA_F32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
-}
+/* fa_chan_merge of the batch (nb values, st[3 * c + 1..2]) into a T state of `count` values,
+ * with the two factors every channel shares computed once (a division per channel took a
+ * quarter of a (10, 100) RunningStats.update); the same operations as fa_chan_merge. */
+#define FA_MERGE_STATE(T)                                                                     \
+    do {                                                                                      \
+        T *restrict m_ = (T *)mean, *restrict q_ = (T *)m2;                                   \
+        if (count == 0.0) {                                                                   \
+            for (ptrdiff_t c = 0; c < C; c++) {                                               \
+                m_[c] = (T)st[3 * c + 1];                                                     \
+                q_[c] = (T)st[3 * c + 2];                                                     \
+            }                                                                                 \
+            break;                                                                            \
+        }                                                                                     \
+        double fb_ = nb / (count + nb), fab_ = count * fb_;                                   \
+        for (ptrdiff_t c = 0; c < C; c++) {                                                   \
+            double ma = (double)m_[c], d = st[3 * c + 1] - ma;                                \
+            m_[c] = (T)(ma + d * fb_);                                                        \
+            q_[c] = (T)((double)q_[c] + st[3 * c + 2] + d * d * fab_);                        \
+        }                                                                                     \
+    } while (0)
 
 int fa_norm_stats_merge(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                         int sdt, double count, void *mean, void *m2, int nthreads)
@@ -553,17 +569,10 @@ int fa_norm_stats_merge(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptr
             free(st);
         return -1;
     }
-    for (ptrdiff_t c = 0; c < C; c++) {
-        double ma = st[3 * c + 1], m2a = st[3 * c + 2];
-        if (count != 0.0) {
-            double mb = ma, m2b = m2a;
-            ma = get_t(sdt, mean, c);
-            m2a = get_t(sdt, m2, c);
-            fa_chan_merge(count, &ma, &m2a, nb, mb, m2b);
-        }
-        put_t(sdt, mean, c, ma);
-        put_t(sdt, m2, c, m2a);
-    }
+    if (sdt == FA_F32)
+        FA_MERGE_STATE(float);
+    else
+        FA_MERGE_STATE(double);
     if (st != local)
         free(st);
     return 0;
