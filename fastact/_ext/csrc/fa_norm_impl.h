@@ -232,13 +232,22 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
     }
 }
 
+/* The run passes split each run where the output reaches a cache-line boundary, so the main
+ * loop's stores are aligned (and its loads, when x shares y's offset, as numpy's 16-byte
+ * aligned arrays do): NCHW eval forward with y 16 bytes off a line took 1.2x the aligned time. */
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
 {
     T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], c = (T)p[FA_NP_B];
-    if (act)
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 1);
-    else
-        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 0);
+    const T *xt = (const T *)x;
+    T *yt = (T *)y;
+    ptrdiff_t h = FN(line_head)(yt, n);
+    if (act) {
+        FN(run_apply_body)(xt, yt, h, mh, s, c, act, 1);
+        FN(run_apply_body)(xt + h, yt + h, n - h, mh, s, c, act, 1);
+    } else {
+        FN(run_apply_body)(xt, yt, h, mh, s, c, act, 0);
+        FN(run_apply_body)(xt + h, yt + h, n - h, mh, s, c, act, 0);
+    }
 }
 
 #define FA_COL_APPLY_SPAN(j0, j1)                                                             \
@@ -454,10 +463,16 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
 static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                               const double *p, const double *act)
 {
-    if (act)
-        FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 1);
-    else
-        FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 0);
+    const T *g = (const T *)dy, *xt = (const T *)x;
+    T *o = (T *)dx;
+    ptrdiff_t h = FN(line_head)(o, n);
+    if (act) {
+        FN(run_bwd_apply_body)(g, xt, o, h, p, act, 1);
+        FN(run_bwd_apply_body)(g + h, xt + h, o + h, n - h, p, act, 1);
+    } else {
+        FN(run_bwd_apply_body)(g, xt, o, h, p, act, 0);
+        FN(run_bwd_apply_body)(g + h, xt + h, o + h, n - h, p, act, 0);
+    }
 }
 
 #define FA_COL_BWD_APPLY_SPAN(j0, j1)                                                         \

@@ -1,6 +1,8 @@
 /* The one place where elementwise kernels meet OpenMP. Slices are contiguous and aligned to
  * 64 elements so no two threads share a cache line of the output. Elementwise results do not
  * depend on the slicing, so they are bit-identical for any thread count. */
+#include <stdint.h>
+
 #include "fa_kernels.h"
 
 #ifdef _OPENMP
@@ -40,12 +42,42 @@ static inline void fa_slice(ptrdiff_t n, int nt, int t, ptrdiff_t *start, ptrdif
     *len = e - s;
 }
 
+/* Elements of y before its first cache-line boundary (at most n). A kernel is called on those
+ * and then on the rest, whose vector stores are then aligned (and its loads, when the inputs
+ * share y's offset in a line, as numpy's arrays 16 bytes off a line do): relu with both arrays
+ * 16 bytes off ran 1.2x slower than aligned. */
+static inline ptrdiff_t fa_line_head(const char *y, ptrdiff_t n, ptrdiff_t itemsize)
+{
+    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)y & 63)) & 63) / itemsize;
+    return h < n ? h : n;
+}
+
+static void unary_aligned(fa_unary_fn fn, const char *x, char *y, ptrdiff_t n,
+                          ptrdiff_t itemsize, const double *p)
+{
+    ptrdiff_t h = fa_line_head(y, n, itemsize);
+    if (h > 0)
+        fn(x, y, h, p);
+    if (n > h)
+        fn(x + h * itemsize, y + h * itemsize, n - h, p);
+}
+
+static void binary_aligned(fa_binary_fn fn, const char *a, const char *b, char *y, ptrdiff_t n,
+                           ptrdiff_t itemsize, const double *p)
+{
+    ptrdiff_t h = fa_line_head(y, n, itemsize);
+    if (h > 0)
+        fn(a, b, y, h, p);
+    if (n > h)
+        fn(a + h * itemsize, b + h * itemsize, y + h * itemsize, n - h, p);
+}
+
 void fa_run_unary(fa_unary_fn fn, const char *x, char *y, ptrdiff_t n, ptrdiff_t itemsize,
                   const double *p, int nthreads, ptrdiff_t grain)
 {
     int nt = fa_threads_for(n, nthreads, grain);
     if (nt <= 1) {
-        fn(x, y, n, p);
+        unary_aligned(fn, x, y, n, itemsize, p);
         return;
     }
 #ifdef _OPENMP
@@ -55,7 +87,7 @@ void fa_run_unary(fa_unary_fn fn, const char *x, char *y, ptrdiff_t n, ptrdiff_t
         ptrdiff_t s, len;
         fa_slice(n, nt, t, &s, &len);
         if (len > 0)
-            fn(x + s * itemsize, y + s * itemsize, len, p);
+            unary_aligned(fn, x + s * itemsize, y + s * itemsize, len, itemsize, p);
     }
 }
 
@@ -64,7 +96,7 @@ void fa_run_binary(fa_binary_fn fn, const char *a, const char *b, char *y, ptrdi
 {
     int nt = fa_threads_for(n, nthreads, grain);
     if (nt <= 1) {
-        fn(a, b, y, n, p);
+        binary_aligned(fn, a, b, y, n, itemsize, p);
         return;
     }
 #ifdef _OPENMP
@@ -74,6 +106,7 @@ void fa_run_binary(fa_binary_fn fn, const char *a, const char *b, char *y, ptrdi
         ptrdiff_t s, len;
         fa_slice(n, nt, t, &s, &len);
         if (len > 0)
-            fn(a + s * itemsize, b + s * itemsize, y + s * itemsize, len, p);
+            binary_aligned(fn, a + s * itemsize, b + s * itemsize, y + s * itemsize, len,
+                           itemsize, p);
     }
 }
