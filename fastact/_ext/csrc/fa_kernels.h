@@ -19,6 +19,15 @@
 
 #define FA_MAX_PARAMS 4
 
+/* Elements of itemsize bytes before the first 64-byte boundary at or after p, at most n. The
+ * streaming passes run those apart, so that their main loops store (and, for inputs at the
+ * output's offset, load) whole cache lines. */
+static inline ptrdiff_t fa_line_head(const void *p, ptrdiff_t n, ptrdiff_t itemsize)
+{
+    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)p & 63)) & 63) / itemsize;
+    return h < n ? h : n;
+}
+
 /* X(name, from_output): one row per elementwise op; from_output is 1 when the derivative can be
  * computed from the op's output y = f(x) (the backward then also accepts y instead of x). */
 #define FA_ACTIVATIONS(X) \

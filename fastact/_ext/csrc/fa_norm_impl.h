@@ -80,8 +80,7 @@ static void FN(run_stats)(const void *xv, ptrdiff_t n, double *res)
 /* Elements before the first cache-line boundary of p (at most n) */
 static inline ptrdiff_t FN(line_head)(const T *p, ptrdiff_t n)
 {
-    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)p & 63)) & 63) / (ptrdiff_t)sizeof(T);
-    return h < n ? h : n;
+    return fa_line_head(p, n, (ptrdiff_t)sizeof(T));
 }
 
 /* Software prefetch for the statistics, which sweep four rows at once: four rows 4 KiB apart

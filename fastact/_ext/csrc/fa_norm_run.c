@@ -89,7 +89,7 @@ static void afree(void *a)
  * element of x (items of isz bytes) starts a cache line starts one too. */
 static ptrdiff_t col_shift(const void *x, ptrdiff_t isz)
 {
-    ptrdiff_t h = (ptrdiff_t)((64 - ((uintptr_t)x & 63)) & 63) / isz;
+    ptrdiff_t h = fa_line_head(x, PTRDIFF_MAX, isz);
     return (8 - h % 8) % 8;
 }
 
