@@ -193,15 +193,12 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
                 m2[j] = v < 0.0 ? 0.0 : v;
             }
         } else {
-            /* fa_chan_merge, per column */
-            double n = na + nb, fb = nb / n, fab = na * fb;
+            double fb = nb / (na + nb), fab = na * fb;
             _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++)
             {
                 double v = s2[j] - s1[j] * (s1[j] / nb);
-                double mb = K[j] + s1[j] / nb;
-                double d = mb - mean[j];
-                mean[j] = mean[j] + d * fb;
-                m2[j] = m2[j] + (v < 0.0 ? 0.0 : v) + d * d * fab;
+                fa_chan_merge_by(fb, fab, &mean[j], &m2[j], K[j] + s1[j] / nb,
+                                 v < 0.0 ? 0.0 : v);
             }
         }
         na += nb;
@@ -231,22 +228,13 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
     }
 }
 
-/* The run passes split each run where the output reaches a cache-line boundary, so the main
- * loop's stores are aligned (and its loads, when x shares y's offset, as numpy's 16-byte
- * aligned arrays do): NCHW eval forward with y 16 bytes off a line took 1.2x the aligned time. */
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
 {
     T mh = (T)p[FA_NP_MH], s = (T)p[FA_NP_S], c = (T)p[FA_NP_B];
-    const T *xt = (const T *)x;
-    T *yt = (T *)y;
-    ptrdiff_t h = FN(line_head)(yt, n);
-    if (act) {
-        FN(run_apply_body)(xt, yt, h, mh, s, c, act, 1);
-        FN(run_apply_body)(xt + h, yt + h, n - h, mh, s, c, act, 1);
-    } else {
-        FN(run_apply_body)(xt, yt, h, mh, s, c, act, 0);
-        FN(run_apply_body)(xt + h, yt + h, n - h, mh, s, c, act, 0);
-    }
+    if (act)
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 1);
+    else
+        FN(run_apply_body)((const T *)x, (T *)y, n, mh, s, c, act, 0);
 }
 
 #define FA_COL_APPLY_SPAN(j0, j1)                                                             \
@@ -462,16 +450,10 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
 static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t n,
                               const double *p, const double *act)
 {
-    const T *g = (const T *)dy, *xt = (const T *)x;
-    T *o = (T *)dx;
-    ptrdiff_t h = FN(line_head)(o, n);
-    if (act) {
-        FN(run_bwd_apply_body)(g, xt, o, h, p, act, 1);
-        FN(run_bwd_apply_body)(g + h, xt + h, o + h, n - h, p, act, 1);
-    } else {
-        FN(run_bwd_apply_body)(g, xt, o, h, p, act, 0);
-        FN(run_bwd_apply_body)(g + h, xt + h, o + h, n - h, p, act, 0);
-    }
+    if (act)
+        FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 1);
+    else
+        FN(run_bwd_apply_body)((const T *)dy, (const T *)x, (T *)dx, n, p, act, 0);
 }
 
 #define FA_COL_BWD_APPLY_SPAN(j0, j1)                                                         \
