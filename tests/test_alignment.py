@@ -1,7 +1,8 @@
 """Every offset in a cache line: the streaming passes call their kernels on the elements before
 the output's first 64-byte boundary and then on the rest (elementwise launchers, BatchNorm run
-passes). Each element's result must not depend on where it sits, so results at every offset of
-input and output equal those of line-aligned arrays, bit for bit."""
+passes), and the column reductions split long rows where x reaches a line (channels-last and 2-D
+statistics and backward sums). Each result must not depend on where the data sits, so results
+at every offset of input and output equal those of line-aligned arrays, bit for bit."""
 
 import numpy as np
 import pytest
@@ -66,3 +67,26 @@ def test_batch_norm_run_passes_at_every_offset(shape, dtype, threads):
     check_every_offset(eval_forward, [x], dtype)
     check_every_offset(train_forward, [x], dtype)
     check_every_offset(backward, [g, x], dtype)
+
+
+@pytest.mark.parametrize("shape", [(301, 64), (5, 7, 9, 64), (260, 300), (130, 1030)])
+def test_batch_norm_columns_at_every_offset(shape, dtype, threads):
+    """Channels-last: rows shorter than a kilobyte are reduced whole, longer ones split at x's
+    first cache line; statistics, backward sums and outputs all equal the aligned ones."""
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 3 + 100).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    C = shape[-1]
+    w, b = rng.random(C) + 0.5, rng.standard_normal(C)
+
+    def train(x, g, out):
+        y, mean, invstd = fastact.batch_norm(x, w, b, None, None, axis=-1, out=out)
+        dx, gw, gb = fastact.batch_norm_backward(g, x, w, mean, invstd, axis=-1)
+        return y, mean, invstd, dx, gw, gb
+
+    want = train(at_offset(x, 0), at_offset(g, 0), at_offset(np.zeros_like(x), 0))
+    for xo, yo in offsets(dtype):
+        got = train(at_offset(x, xo), at_offset(g, xo), at_offset(np.zeros_like(x), yo))
+        for name, a, b_ in zip(("y", "mean", "invstd", "grad_input", "grad_weight", "grad_bias"),
+                               got, want):
+            np.testing.assert_array_equal(a, b_, err_msg=f"{name}: input offset {xo}, output {yo}")

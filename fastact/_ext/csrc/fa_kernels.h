@@ -28,6 +28,13 @@ static inline ptrdiff_t fa_line_head(const void *p, ptrdiff_t n, ptrdiff_t items
     return h < n ? h : n;
 }
 
+/* The column reductions' head: a row of n items starting at p is split at its first cache-line
+ * boundary (fa_line_head) only when it is at least FA_NORM_SPLIT_MIN bytes long. */
+static inline ptrdiff_t fa_col_head(const void *p, ptrdiff_t n, ptrdiff_t itemsize)
+{
+    return n * itemsize < FA_NORM_SPLIT_MIN ? 0 : fa_line_head(p, n, itemsize);
+}
+
 /* X(name, from_output): one row per elementwise op; from_output is 1 when the derivative can be
  * computed from the op's output y = f(x) (the backward then also accepts y instead of x). */
 #define FA_ACTIVATIONS(X) \

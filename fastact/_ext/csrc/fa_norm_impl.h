@@ -139,13 +139,13 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
                           double *restrict mean, double *restrict m2, double *work)
 {
     const T *x = (const T *)xv;
-    /* Columns in two spans split where the rows reach a cache-line boundary (ld * sizeof(T) is
-     * usually a whole number of lines), so the main span's loads of x never straddle two lines
+    /* Columns in two spans split where the rows reach a cache-line boundary (fa_col_head: rows
+     * of at least FA_NORM_SPLIT_MIN bytes; ld * sizeof(T) is usually a whole number of lines), so the main span's loads of x never straddle two lines
      * (misaligned loads of x measured 1.5x slower than aligned ones); the three arrays are
      * placed so that column h starts a cache line too, and are a whole number of cache lines
      * plus one apart (no 4K aliasing). Each column's sums do not depend on the split. */
     const ptrdiff_t ws = (nc + 7) / 8 * 8 + 8;
-    const ptrdiff_t h = FN(line_head)(x, nc), o = (8 - h % 8) % 8;
+    const ptrdiff_t h = fa_col_head(x, nc, (ptrdiff_t)sizeof(T)), o = (8 - h % 8) % 8;
     double *restrict K = work + o;
     double *restrict s1 = work + ws + o;
     double *restrict s2 = work + 2 * ws + o;
@@ -383,8 +383,8 @@ static inline __attribute__((always_inline)) void FN(col_bwd_sums_body)(
     const T *restrict sv = prm + FA_NP_S * pld;
     const T *restrict bv = prm + FA_NP_B * pld;
     const T *restrict kv = prm + FA_NP_K * pld;
-    /* columns in two spans split at x's first cache-line boundary, like col_stats */
-    const ptrdiff_t h = FN(line_head)(x, nc);
+    /* columns in two spans split like col_stats' */
+    const ptrdiff_t h = fa_col_head(x, nc, (ptrdiff_t)sizeof(T));
     _Pragma("omp simd") for (ptrdiff_t j = 0; j < nc; j++) A[j] = B[j] = 0.0;
     ptrdiff_t r = 0;
     for (; r + 4 <= rows; r += 4) {

@@ -85,11 +85,11 @@ static void afree(void *a)
         free(((void **)a)[-1]);
 }
 
-/* Doubles to shift a cache-line aligned per-column double array so that the column whose
- * element of x (items of isz bytes) starts a cache line starts one too. */
-static ptrdiff_t col_shift(const void *x, ptrdiff_t isz)
+/* Doubles to shift a cache-line aligned per-column double array so that the column where the
+ * column kernels split rows of ncols items of isz bytes (fa_col_head) starts a cache line. */
+static ptrdiff_t col_shift(const void *x, ptrdiff_t ncols, ptrdiff_t isz)
 {
-    ptrdiff_t h = fa_line_head(x, PTRDIFF_MAX, isz);
+    ptrdiff_t h = fa_col_head(x, ncols, isz);
     return (8 - h % 8) % 8;
 }
 
@@ -697,7 +697,7 @@ static int sums_all(const fa_plan *p, const char *dy, const char *x, char *dx,
     int nt = threads_for(p->nc * C, items, nthreads);
     /* the partial sums shifted like x's columns within a cache line (see col_bwd_sums) */
     double *praw = amalloc((size_t)(2 * wp * nseg + 8) * sizeof(double));
-    double *parts = praw ? praw + col_shift(x, isz) : NULL;
+    double *parts = praw ? praw + col_shift(x, pmin(W, FA_NORM_COL_BLOCK), isz) : NULL;
     double *scratch = malloc((size_t)(2 * p->inner) * sizeof(double));
     void *cols = expand_params(p, prm, x);
     if (!parts || !scratch || !cols) {
