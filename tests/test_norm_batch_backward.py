@@ -129,3 +129,33 @@ def test_backward_layouts_of_grad_output(dtype):
     got = fastact.batch_norm_backward(np.asfortranarray(g), xf, None, m, inv)
     dx_ref, gw_ref, gb_ref = ref.batch_norm_backward(g, x, None, None, 1, EPS)
     assert_close(got[0], dx_ref, dtype, factor=2, scale=inv.max() * 8 * np.abs(g).max())
+
+
+@pytest.mark.parametrize("shape,axis", [((3000, 7), 1), ((500, 5, 6), 1), ((20, 30, 30, 12), -1)],
+                         ids=["W=7", "W=30 inner 6", "NHWC W=12"])
+def test_short_rows_across_virtual_rows_and_threads(shape, axis, dtype, threads):
+    """Column mode with rows under a kilobyte: the elementwise passes run in virtual rows of
+    several rows from any column (and threads' slices start mid-row); every output against the
+    float64 reference. A wrong column's parameters would be off by O(1); the tolerance allows
+    the statistics' rounding over thousands of values per channel (float64 results reach 24
+    ulp of the terms, more than the small layouts' 8)."""
+    x = data(shape, dtype)
+    C = shape[axis]
+    w, b = params(C)
+    rm, rv = np.linspace(2, 4, C), np.linspace(0.5, 5, C)
+    y, mean, invstd = fastact.batch_norm(x, w, b, None, None, eps=EPS, axis=axis,
+                                         activation="relu")
+    y_ref, pre = ref.batch_norm(x, w, b, axis, EPS, activation="relu")[:2]
+    assert_close(y, y_ref, dtype, factor=4, context="train forward", scale=term_scale(pre, b))
+    ye = fastact.batch_norm(x, w, b, rm, rv, training=False, eps=EPS, axis=axis)[0]
+    ye_ref, pre_e = ref.batch_norm(x, w, b, axis, EPS, mean=rm, var=rv)[:2]
+    assert_close(ye, ye_ref, dtype, context="eval forward", scale=term_scale(pre_e, b))
+    g = kink_safe(data(shape, dtype, seed=7, loc=0, scale=1), pre, "relu", 1e-4)
+    gi, gw, gb = fastact.batch_norm_backward(g, x, w, mean, invstd, axis=axis,
+                                             activation="relu", bias=b)
+    dx_ref, gw_ref, gb_ref = ref.batch_norm_backward(g, x, w, b, axis, EPS, True,
+                                                     activation="relu")
+    scale = np.abs(w).max() * invstd.max() * (np.abs(g).max() * (1 + term_scale(pre, None)))
+    assert_close(gi, dx_ref, dtype, factor=4, context="backward", scale=scale)
+    grad_tol(gw, gw_ref, dtype, "grad_weight")
+    grad_tol(gb, gb_ref, dtype, "grad_bias")

@@ -42,7 +42,8 @@
 #define FA_NORM_LANES 16     /* explicit accumulator lanes of the contiguous reductions */
 #define FA_NORM_LEAF_ROWS 128 /* rows per leaf of the column statistics */
 /* Column statistics and backward sums split rows of at least this many bytes at x's first
- * cache-line boundary, so that the main span's loads are aligned. Shorter rows are not split:
+ * cache-line boundary, so that the main span's loads are aligned; the elementwise passes run
+ * shorter rows several at a time (fa_plan.flat in fa_norm_run.c). Shorter rows are not split:
  * with channels-last (.., 64) rows 16 bytes off a line, the split's head and tail loops (12 and
  * 4 columns of four rows) made the statistics 0.72 -> 0.42 and the backward sums 1.8-2.1 ->
  * 1.15 of the copy's time at 2 threads (0.55 -> 0.32 and 1.6 -> 1.24 at 1 thread) */

@@ -40,6 +40,7 @@
 #define FA_NORM_PART_CAP (1 << 22) /* doubles of per-segment column partials, at most */
 #define FA_NORM_COL_BLOCK 1024 /* columns per work item in column mode */
 #define FA_NORM_STACK_WORK 2048 /* doubles of column-mode workspace kept on the stack */
+#define FA_NORM_FLAT_BYTES 2048 /* column mode, short rows: bytes per virtual row, at least */
 
 typedef struct {
     int dt;
@@ -51,6 +52,8 @@ typedef struct {
     ptrdiff_t nseg; /* segments per channel (run) or row segments (cols) */
     ptrdiff_t lpr, llen, nleaf, lps; /* run mode: leaves per run, leaf length, per channel, per seg */
     ptrdiff_t srows, ncb;            /* column mode: rows per segment, column blocks */
+    ptrdiff_t flat; /* column mode, rows under FA_NORM_SPLIT_MIN bytes: the elementwise passes'
+                     * virtual row, a multiple of W (pass_range), else 0 */
     ptrdiff_t pld; /* column mode: row stride of the expanded parameters (whole cache lines) */
     ptrdiff_t wp;  /* column mode: stride of the per-column partial arrays (doubles): whole cache
                     * lines plus one, so the two arrays of a segment never share the low 12
@@ -104,9 +107,12 @@ static void plan_make(fa_plan *p, int dt, ptrdiff_t outer, ptrdiff_t C, ptrdiff_
     p->inner = inner;
     p->nc = outer * inner;
     p->W = C * inner;
-    p->pld = (p->W + 15) / 16 * 16;
     p->wp = partial_stride(p->W);
     p->cols = !force_run && inner < FA_NORM_RUN_MIN;
+    ptrdiff_t wbytes = p->W * p->isz;
+    if (p->cols && wbytes > 0 && wbytes < FA_NORM_SPLIT_MIN)
+        p->flat = p->W * cdiv(FA_NORM_FLAT_BYTES, wbytes);
+    p->pld = (p->W + p->flat + 15) / 16 * 16;
     if (p->nc == 0 || C == 0)
         return;
     if (p->cols) {
@@ -167,7 +173,8 @@ static void chan_params(int dt, double center, double scale, double shift, doubl
     p[FA_NP_K] = p[FA_NP_Q] = p[FA_NP_R] = 0.0;
 }
 
-/* Column-mode parameters: T arrays [FA_NP_COUNT][pld], column j belonging to channel j / inner,
+/* Column-mode parameters: T arrays [FA_NP_COUNT][pld], column j belonging to channel
+ * (j mod W) / inner (periodic past W, for the virtual rows of pass_range),
  * the low part of the center folded into r (r - ml * q: col_bwd_apply computes
  * dx = dv * k + (x - mh) * q + r without ml),
  * placed at the same offset in a cache line as `like` (the array the kernels align their
@@ -186,8 +193,9 @@ static void *expand_params(const fa_plan *p, const double *prm, const void *like
             double v = pc[k];
             if (k == FA_NP_R && pc[FA_NP_ML] != 0.0)
                 v = round_t(p->dt, v - pc[FA_NP_ML] * pc[FA_NP_Q]);
-            for (ptrdiff_t t = 0; t < inner; t++)
-                put_t(p->dt, out, k * ld + c * inner + t, v);
+            for (ptrdiff_t j = c * inner; j < ld; j += p->W)
+                for (ptrdiff_t t = 0; t < inner && j + t < ld; t++)
+                    put_t(p->dt, out, k * ld + j + t, v);
         }
     }
     return out;
@@ -421,22 +429,26 @@ static void pass_range(const fa_pass *q, ptrdiff_t e0, ptrdiff_t e1)
     ptrdiff_t isz = p->isz;
     int dt = p->dt;
     if (p->cols) {
-        ptrdiff_t W = p->W;
+        /* Rows of W elements; short rows (flat != 0) in virtual rows of `flat` elements from any
+         * column j on, the parameters read from column j on (periodic): the kernels' row loops
+         * then sweep whole cache lines, not a head and a tail every W elements */
+        ptrdiff_t W = p->W, L = p->flat ? p->flat : W;
         while (e0 < e1) {
             ptrdiff_t j = e0 % W, rows = 1, ncols;
-            if (j != 0 || e1 - e0 < W) {
-                ncols = pmin(W - j, e1 - e0);
+            if (p->flat || (j == 0 && e1 - e0 >= W)) {
+                rows = (e1 - e0) / L;
+                ncols = rows ? L : e1 - e0;
+                rows = rows ? rows : 1;
             } else {
-                rows = (e1 - e0) / W;
-                ncols = W;
+                ncols = pmin(W - j, e1 - e0);
             }
             const char *prm = (const char *)q->prm_col + j * isz;
             if (q->kind == PASS_APPLY)
-                fa_active.norm.col_apply[dt](q->x + e0 * isz, q->y + e0 * isz, rows, ncols, W,
+                fa_active.norm.col_apply[dt](q->x + e0 * isz, q->y + e0 * isz, rows, ncols, L,
                                              prm, p->pld, q->act);
             else
                 fa_active.norm.col_bwd_apply[dt](q->dy + e0 * isz, q->x + e0 * isz,
-                                                 q->y + e0 * isz, rows, ncols, W, prm, p->pld,
+                                                 q->y + e0 * isz, rows, ncols, L, prm, p->pld,
                                                  q->act);
             e0 += rows * ncols;
         }
