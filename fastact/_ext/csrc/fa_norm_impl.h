@@ -208,6 +208,16 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 }
 
 /* ---------------------------------------------------------------- forward */
+/* The run passes prefetch like col_apply (FA_PF_APPLY ahead; a hint past a run's end reaches the
+ * next run, which pass_range visits next): NCHW (64, 64, 56, 56) float32 eval forward 1.08 ->
+ * 0.85 of the copy's time at 2 threads (1.00 -> 0.82 at 1), training backward 7.2-7.4 -> 6.3 ms */
+#define FA_RUN_APPLY_SPAN(i0, i1)                                                             \
+    _Pragma("omp simd") for (ptrdiff_t i = (i0); i < (i1); i++)                              \
+    {                                                                                         \
+        T v = (x[i] - mh) * s + c;                                                            \
+        y[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;                                        \
+    }
+
 static inline __attribute__((always_inline)) void FN(run_apply_body)(
     const T *restrict x, T *restrict y, ptrdiff_t n, T mh, T s, T c, const double *act,
     const int has_act)
@@ -223,11 +233,16 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
         }
         return;
     }
-    _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
-    {
-        T v = (x[i] - mh) * s + c;
-        y[i] = has_act ? FN(act_f)(v, lo, hi, sl) : v;
+    ptrdiff_t i0 = 0;
+    if (n * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN) {
+        const ptrdiff_t a = FA_PF_APPLY / (ptrdiff_t)sizeof(T);
+        for (; i0 + FA_LINE <= n; i0 += FA_LINE) {
+            __builtin_prefetch(x + i0 + a);
+            __builtin_prefetch(y + i0 + a, 1);
+            FA_RUN_APPLY_SPAN(i0, i0 + FA_LINE)
+        }
     }
+    FA_RUN_APPLY_SPAN(i0, n)
 }
 
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
@@ -431,6 +446,17 @@ static void FN(col_bwd_sums)(const void *dy, const void *x, void *dx, ptrdiff_t 
     }
 }
 
+#define FA_RUN_BWD_APPLY_SPAN(i0, i1)                                                          \
+    _Pragma("omp simd") for (ptrdiff_t i = (i0); i < (i1); i++)                              \
+    {                                                                                         \
+        T e = x[i] - mh;                                                                      \
+        T d = e - ml;                                                                         \
+        T dv = dy[i];                                                                         \
+        if (has_act)                                                                          \
+            dv = dv * FN(act_d)(e * s + b, lo, hi, sl);                                       \
+        dx[i] = (dv * k + d * q) + r;                                                         \
+    }
+
 static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
     const T *dy, const T *x, T *dx, ptrdiff_t n, const double *p, const double *act,
     const int has_act)
@@ -438,15 +464,17 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
     FA_ACT_LOAD
     T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
     T k = (T)p[FA_NP_K], q = (T)p[FA_NP_Q], r = (T)p[FA_NP_R];
-    _Pragma("omp simd") for (ptrdiff_t i = 0; i < n; i++)
-    {
-        T e = x[i] - mh;
-        T d = e - ml;
-        T dv = dy[i];
-        if (has_act)
-            dv = dv * FN(act_d)(e * s + b, lo, hi, sl);
-        dx[i] = (dv * k + d * q) + r;
+    ptrdiff_t i0 = 0;
+    if (n * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN) {
+        const ptrdiff_t a = FA_PF_APPLY / (ptrdiff_t)sizeof(T);
+        for (; i0 + FA_LINE <= n; i0 += FA_LINE) {
+            __builtin_prefetch(x + i0 + a);
+            __builtin_prefetch(dy + i0 + a);
+            __builtin_prefetch(dx + i0 + a, 1);
+            FA_RUN_BWD_APPLY_SPAN(i0, i0 + FA_LINE)
+        }
     }
+    FA_RUN_BWD_APPLY_SPAN(i0, n)
 }
 
 static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t n,
