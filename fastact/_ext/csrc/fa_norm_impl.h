@@ -569,7 +569,14 @@ static void FN(ln_stats_apply)(const void *xsv, ptrdiff_t n, double *res, const 
     for (int j = 0; j < L; j++)
         a1[j] = a2[j] = 0.0;
     ptrdiff_t i = 0;
+    const ptrdiff_t a = FA_PF_APPLY / (ptrdiff_t)sizeof(T);
     for (; i + L <= n; i += L) {
+        /* the rows after the one whose statistics this loop takes (memory order, like the
+         * run passes' prefetch); L elements are one line of float, two of double */
+        __builtin_prefetch(xs + i + a);
+        __builtin_prefetch(xs + i + a + L - 1);
+        __builtin_prefetch(ya + i + a, 1);
+        __builtin_prefetch(ya + i + a + L - 1, 1);
         FA_STATS_LANES(xs, i, K, a1, a2)
         _Pragma("omp simd") for (int j = 0; j < L; j++)
             ya[i + j] = (((xa[i + j] - mh) - ml) * s) * w[i + j] + b[i + j];
