@@ -271,10 +271,9 @@ def batch_norm(x, weight=None, bias=None, running_mean=None, running_var=None, t
             rv[...] = (1.0 - momentum) * rv.astype(np.float64) + momentum * unbiased
     else:
         mean = np.array(rm, dtype=np.float64)
-        invstd = 1.0 / np.sqrt(np.asarray(rv, dtype=np.float64) + eps)
-        scale = invstd * w if w is not None else invstd
-        shift = b if b is not None else np.zeros(C)
-        _kernels.norm_apply(xw, res.target, outer, Ck, inner, mean, scale, shift, act)
+        invstd = _kernels.norm_forward_eval(xw, res.target, outer, Ck, inner, mean,
+                                            np.ascontiguousarray(rv, dtype=np.float64), w, b,
+                                            eps, act)
     return res.result(), mean, invstd
 
 

@@ -12,6 +12,10 @@ cdef extern from "fa_norm.h" nogil:
     int fa_norm_apply(int dt, const void *x, void *y, Py_ssize_t outer, Py_ssize_t C,
                       Py_ssize_t inner, const double *center, const double *scale,
                       const double *shift, const double *act, int nthreads)
+    int fa_norm_forward_eval(int dt, const void *x, void *y, Py_ssize_t outer, Py_ssize_t C,
+                             Py_ssize_t inner, const double *mean, const double *var,
+                             const double *w, const double *b, double eps, const double *act,
+                             double *invstd, int nthreads)
     int fa_norm_forward_train(int dt, const void *x, void *y, Py_ssize_t outer, Py_ssize_t C,
                               Py_ssize_t inner, const double *w, const double *b, double eps,
                               const double *act, double *mean, double *var, double *invstd,
@@ -194,6 +198,32 @@ def norm_apply(cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C, Py_
     with nogil:
         rc = fa_norm_apply(dt, p_x, p_y, outer, C, inner, pc, ps, pb, a, nt)
     _check_rc(rc)
+
+
+def norm_forward_eval(cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C,
+                      Py_ssize_t inner, mean, var, weight, bias, double eps, act):
+    """y = act((x - mean) * invstd * weight + bias) per channel; returns invstd (float64)."""
+    cdef Py_ssize_t n = outer * C * inner
+    cdef int dt = _norm_data(x, n, -1)
+    cdef double abuf[3]
+    cdef const double *a = _norm_act(act, abuf)
+    cdef const double *pm = _norm_vec(mean, C)
+    cdef const double *pv = _norm_vec(var, C)
+    cdef const double *pw = _norm_vec(weight, C)
+    cdef const double *pb = _norm_vec(bias, C)
+    cdef cnp.ndarray invstd = _vec(C)
+    cdef int nt = _effective_threads(), rc
+    _norm_data(y, n, dt)
+    if pm == NULL or pv == NULL:
+        raise RuntimeError("normalization launcher: running statistics missing")
+    cdef void *p_x = _ptr(x)
+    cdef void *p_y = _ptr(y)
+    cdef void *p_i = _ptr(invstd)
+    with nogil:
+        rc = fa_norm_forward_eval(dt, p_x, p_y, outer, C, inner, pm, pv, pw, pb, eps, a,
+                                  <double *>p_i, nt)
+    _check_rc(rc)
+    return invstd
 
 
 def norm_forward_train(cnp.ndarray x, cnp.ndarray y, Py_ssize_t outer, Py_ssize_t C,

@@ -143,10 +143,16 @@ int fa_norm_stats(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t
  * updated in place (count 0: the state becomes the batch's). Nothing changes when nb is 0. */
 int fa_norm_stats_merge(int dt, const void *x, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                         int sdt, double count, void *mean, void *m2, int nthreads);
-/* y = act(((x - center) * scale) + shift) per channel */
+/* y = act(((x - center) * scale) + shift) per channel; shift may be NULL (0) */
 int fa_norm_apply(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C, ptrdiff_t inner,
                   const double *center, const double *scale, const double *shift,
                   const double *act, int nthreads);
+/* BatchNorm eval forward: invstd = 1/sqrt(var + eps) returned, y = act((x - mean) * invstd * w
+ * + b) in one pass (fa_norm_apply); w, b may be NULL. */
+int fa_norm_forward_eval(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C,
+                         ptrdiff_t inner, const double *mean, const double *var, const double *w,
+                         const double *b, double eps, const double *act, double *invstd,
+                         int nthreads);
 /* BatchNorm training forward: statistics, then y = act((x - mean) * invstd * w + b).
  * w, b may be NULL; returns mean, biased var and invstd = 1/sqrt(var + eps). */
 int fa_norm_forward_train(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C,

@@ -197,19 +197,26 @@ static void *expand_params(const fa_plan *p, const double *prm, const void *like
         if (!(need & FA_NEED(k)))
             continue;
         char *row = out + k * ld * isz;
-        for (ptrdiff_t c = 0; c < p->C; c++) {
-            const double *pc = prm + c * FA_NP_COUNT;
-            double v = pc[k];
-            if (k == FA_NP_R && pc[FA_NP_ML] != 0.0)
-                v = round_t(p->dt, v - pc[FA_NP_ML] * pc[FA_NP_Q]);
-            if (p->dt == FA_F32) {
-                float *o = (float *)row + c * inner, f = (float)v;
-                for (ptrdiff_t t = 0; t < inner; t++)
-                    o[t] = f;
-            } else {
-                double *o = (double *)row + c * inner;
-                for (ptrdiff_t t = 0; t < inner; t++)
-                    o[t] = v;
+        if (inner == 1 && k != FA_NP_R && p->dt == FA_F32) {
+            /* 2-D and channels-last float: one strided, vectorizable conversion */
+            float *o = (float *)row;
+            for (ptrdiff_t c = 0; c < p->C; c++)
+                o[c] = (float)prm[c * FA_NP_COUNT + k];
+        } else {
+            for (ptrdiff_t c = 0; c < p->C; c++) {
+                const double *pc = prm + c * FA_NP_COUNT;
+                double v = pc[k];
+                if (k == FA_NP_R && pc[FA_NP_ML] != 0.0)
+                    v = round_t(p->dt, v - pc[FA_NP_ML] * pc[FA_NP_Q]);
+                if (p->dt == FA_F32) {
+                    float *o = (float *)row + c * inner, f = (float)v;
+                    for (ptrdiff_t t = 0; t < inner; t++)
+                        o[t] = f;
+                } else {
+                    double *o = (double *)row + c * inner;
+                    for (ptrdiff_t t = 0; t < inner; t++)
+                        o[t] = v;
+                }
             }
         }
         for (ptrdiff_t j = W; j < ld; j += W)
@@ -653,9 +660,26 @@ int fa_norm_apply(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C, 
     if (!prm)
         return -1;
     for (ptrdiff_t c = 0; c < C; c++)
-        chan_params(dt, center[c], scale[c], shift[c], prm + c * FA_NP_COUNT);
+        chan_params(dt, center[c], scale[c], shift ? shift[c] : 0.0, prm + c * FA_NP_COUNT);
     int rc = pass_with(&p, PASS_APPLY, NULL, (const char *)x, (char *)y, prm, act, nthreads);
     free(prm);
+    return rc;
+}
+
+int fa_norm_forward_eval(int dt, const void *x, void *y, ptrdiff_t outer, ptrdiff_t C,
+                         ptrdiff_t inner, const double *mean, const double *var, const double *w,
+                         const double *b, double eps, const double *act, double *invstd,
+                         int nthreads)
+{
+    double *scale = malloc((size_t)(C + 1) * sizeof(double));
+    if (!scale)
+        return -1;
+    for (ptrdiff_t c = 0; c < C; c++) {
+        invstd[c] = 1.0 / sqrt(var[c] + eps);
+        scale[c] = w ? invstd[c] * w[c] : invstd[c];
+    }
+    int rc = fa_norm_apply(dt, x, y, outer, C, inner, mean, scale, b, act, nthreads);
+    free(scale);
     return rc;
 }
 
