@@ -153,8 +153,9 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 {
     const T *x = (const T *)xv;
     /* Columns in two spans split where the rows reach a cache-line boundary (fa_col_head: rows
-     * of at least FA_NORM_SPLIT_MIN bytes; ld * sizeof(T) is usually a whole number of lines), so the main span's loads of x never straddle two lines
-     * (misaligned loads of x measured 1.5x slower than aligned ones); the three arrays are
+     * of at least FA_NORM_SPLIT_MIN bytes; ld * sizeof(T) is usually a whole number of lines),
+     * so the main span's loads of x never straddle two lines (misaligned loads of x measured
+     * 1.5x slower than aligned ones on 4 KiB rows); the three arrays are
      * placed so that column h starts a cache line too, and are a whole number of cache lines
      * plus one apart (no 4K aliasing). Each column's sums do not depend on the split. */
     const ptrdiff_t ws = (nc + 7) / 8 * 8 + 8;
@@ -221,7 +222,9 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 /* ---------------------------------------------------------------- forward */
 /* A run pass's n elements: whole cache lines, each after its hints FA_PF_APPLY ahead (in0, in1,
  * out as in hint_apply), when the run has at least FA_PF_APPLY_MIN bytes; then the rest.
- * SPAN(i0, i1) is the pass's loop over elements [i0, i1). */
+ * SPAN(i0, i1) is the pass's loop over elements [i0, i1). A hint past a run's end reaches the
+ * next run, which pass_range visits next. NCHW (64, 64, 56, 56) float32 eval forward 1.08 ->
+ * 0.85 of the copy's time at 2 threads (1.00 -> 0.82 at 1), training backward 7.2-7.4 -> 6.3 ms */
 #define FA_RUN_SWEEP(n, in0, in1, out, SPAN)                                                  \
     {                                                                                         \
         ptrdiff_t i0_ = 0;                                                                    \
@@ -233,9 +236,6 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
         SPAN(i0_, n)                                                                          \
     }
 
-/* The run passes prefetch like col_apply (FA_PF_APPLY ahead; a hint past a run's end reaches the
- * next run, which pass_range visits next): NCHW (64, 64, 56, 56) float32 eval forward 1.08 ->
- * 0.85 of the copy's time at 2 threads (1.00 -> 0.82 at 1), training backward 7.2-7.4 -> 6.3 ms */
 #define FA_RUN_APPLY_SPAN(i0, i1)                                                             \
     _Pragma("omp simd") for (ptrdiff_t i = (i0); i < (i1); i++)                              \
     {                                                                                         \
