@@ -220,21 +220,26 @@ static void FN(col_stats)(const void *xv, ptrdiff_t rows, ptrdiff_t nc, ptrdiff_
 }
 
 /* ---------------------------------------------------------------- forward */
-/* A run pass's n elements: whole cache lines, each after its hints FA_PF_APPLY ahead (in0, in1,
- * out as in hint_apply), when the run has at least FA_PF_APPLY_MIN bytes; then the rest.
- * SPAN(i0, i1) is the pass's loop over elements [i0, i1). A hint past a run's end reaches the
- * next run, which pass_range visits next. NCHW (64, 64, 56, 56) float32 eval forward 1.08 ->
- * 0.85 of the copy's time at 2 threads (1.00 -> 0.82 at 1), training backward 7.2-7.4 -> 6.3 ms */
-#define FA_RUN_SWEEP(n, in0, in1, out, SPAN)                                                  \
+/* Elements [j0, n) of an apply pass's sweep: when `hint`, whole cache lines, each after its
+ * hints `a` elements ahead (in0, in1, out as in hint_apply); then the rest. SPAN(j0, j1) is the
+ * pass's loop over elements [j0, j1). The run passes hint on runs of at least FA_PF_APPLY_MIN
+ * bytes (a hint past a run's end reaches the next run, which pass_range visits next): NCHW
+ * (64, 64, 56, 56) float32 eval forward 1.08 -> 0.85 of the copy's time at 2 threads (1.00 ->
+ * 0.82 at 1), training backward 7.2-7.4 -> 6.3 ms. */
+#define FA_SWEEP(j0, n, hint, a, in0, in1, out, SPAN)                                          \
     {                                                                                         \
-        ptrdiff_t i0_ = 0;                                                                    \
-        if ((n) * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN)                                    \
-            for (; i0_ + FA_LINE <= (n); i0_ += FA_LINE) {                                    \
-                FN(hint_apply)(in0, in1, out, i0_ + FA_PF_APPLY / (ptrdiff_t)sizeof(T));      \
-                SPAN(i0_, i0_ + FA_LINE)                                                      \
+        ptrdiff_t j_ = (j0);                                                                  \
+        if (hint)                                                                             \
+            for (; j_ + FA_LINE <= (n); j_ += FA_LINE) {                                      \
+                FN(hint_apply)(in0, in1, out, j_ + (a));                                      \
+                SPAN(j_, j_ + FA_LINE)                                                        \
             }                                                                                 \
-        SPAN(i0_, n)                                                                          \
+        SPAN(j_, n)                                                                           \
     }
+
+/* A run pass's hint condition and distance for FA_SWEEP */
+#define FA_RUN_HINT(n) ((n) * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN)
+#define FA_RUN_AHEAD (FA_PF_APPLY / (ptrdiff_t)sizeof(T))
 
 #define FA_RUN_APPLY_SPAN(i0, i1)                                                             \
     _Pragma("omp simd") for (ptrdiff_t i = (i0); i < (i1); i++)                              \
@@ -258,7 +263,7 @@ static inline __attribute__((always_inline)) void FN(run_apply_body)(
         }
         return;
     }
-    FA_RUN_SWEEP(n, x, NULL, y, FA_RUN_APPLY_SPAN)
+    FA_SWEEP(0, n, FA_RUN_HINT(n), FA_RUN_AHEAD, x, NULL, y, FA_RUN_APPLY_SPAN)
 }
 
 static void FN(run_apply)(const void *x, void *y, ptrdiff_t n, const double *p, const double *act)
@@ -290,26 +295,13 @@ static inline __attribute__((always_inline)) void FN(col_apply_body)(
      * line boundary, so the main span's stores (and, when x and the parameters share y's
      * offset in a cache line, its loads) are aligned. x and y are either identical or
      * disjoint: each element is read before it is written */
-    if (nc * (ptrdiff_t)sizeof(T) < FA_PF_APPLY_MIN) {
-        for (ptrdiff_t r = 0; r < rows; r++) {
-            const T *xr = x + r * ld;
-            T *yr = y + r * ld;
-            ptrdiff_t h = FN(line_head)(xr, nc);
-            FA_COL_APPLY_SPAN(0, h)
-            FA_COL_APPLY_SPAN(h, nc)
-        }
-        return;
-    }
+    const int hint = nc * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN;
     for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld;
         T *yr = y + r * ld;
-        ptrdiff_t h = FN(line_head)(xr, nc), j0 = h, a = FN(pf_ahead)(r, rows, ld);
+        ptrdiff_t h = FN(line_head)(xr, nc), ahead = FN(pf_ahead)(r, rows, ld);
         FA_COL_APPLY_SPAN(0, h)
-        for (; j0 + FA_LINE <= nc; j0 += FA_LINE) {
-            FN(hint_apply)(xr, NULL, yr, j0 + a);
-            FA_COL_APPLY_SPAN(j0, j0 + FA_LINE)
-        }
-        FA_COL_APPLY_SPAN(j0, nc)
+        FA_SWEEP(h, nc, hint, ahead, xr, NULL, yr, FA_COL_APPLY_SPAN)
     }
 }
 
@@ -479,7 +471,7 @@ static inline __attribute__((always_inline)) void FN(run_bwd_apply_body)(
     FA_ACT_LOAD
     T mh = (T)p[FA_NP_MH], ml = (T)p[FA_NP_ML], s = (T)p[FA_NP_S], b = (T)p[FA_NP_B];
     T k = (T)p[FA_NP_K], q = (T)p[FA_NP_Q], r = (T)p[FA_NP_R];
-    FA_RUN_SWEEP(n, x, dy, dx, FA_RUN_BWD_APPLY_SPAN)
+    FA_SWEEP(0, n, FA_RUN_HINT(n), FA_RUN_AHEAD, x, dy, dx, FA_RUN_BWD_APPLY_SPAN)
 }
 
 static void FN(run_bwd_apply)(const void *dy, const void *x, void *dx, ptrdiff_t n,
@@ -513,19 +505,13 @@ static inline __attribute__((always_inline)) void FN(col_bwd_apply_body)(
     const T *restrict q = prm + FA_NP_Q * pld;
     const T *restrict rr = prm + FA_NP_R * pld; /* r - ml * q: dx = dv * k + e * q + rr */
     /* one row per sweep, in two spans like col_apply, and with its prefetch for long rows */
-    const int prefetch = nc * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN;
+    const int hint = nc * (ptrdiff_t)sizeof(T) >= FA_PF_APPLY_MIN;
     for (ptrdiff_t r = 0; r < rows; r++) {
         const T *xr = x + r * ld, *gr = dy + r * ld;
         T *orow = dx + r * ld;
-        ptrdiff_t h = FN(line_head)(xr, nc), j0 = h, a = FN(pf_ahead)(r, rows, ld);
+        ptrdiff_t h = FN(line_head)(xr, nc), ahead = FN(pf_ahead)(r, rows, ld);
         FA_COL_BWD_APPLY_SPAN(0, h)
-        if (prefetch) {
-            for (; j0 + FA_LINE <= nc; j0 += FA_LINE) {
-                FN(hint_apply)(xr, gr, orow, j0 + a);
-                FA_COL_BWD_APPLY_SPAN(j0, j0 + FA_LINE)
-            }
-        }
-        FA_COL_BWD_APPLY_SPAN(j0, nc)
+        FA_SWEEP(h, nc, hint, ahead, xr, gr, orow, FA_COL_BWD_APPLY_SPAN)
     }
 }
 
@@ -576,10 +562,8 @@ static void FN(ln_stats_apply)(const void *xsv, ptrdiff_t n, double *res, const 
     for (; i + L <= n; i += L) {
         /* the rows after the one whose statistics this loop takes (memory order, like the
          * run passes' prefetch); L elements are one line of float, two of double */
-        __builtin_prefetch(xs + i + a);
-        __builtin_prefetch(xs + i + a + L - 1);
-        __builtin_prefetch(ya + i + a, 1);
-        __builtin_prefetch(ya + i + a + L - 1, 1);
+        FN(hint_apply)(xs, NULL, ya, i + a);
+        FN(hint_apply)(xs, NULL, ya, i + a + L - 1);
         FA_STATS_LANES(xs, i, K, a1, a2)
         _Pragma("omp simd") for (int j = 0; j < L; j++)
             ya[i + j] = (((xa[i + j] - mh) - ml) * s) * w[i + j] + b[i + j];
